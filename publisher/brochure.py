@@ -1,0 +1,27 @@
+"""One message → a folded brochure: cover, message, blank pages to fill the sheet, back cover."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader, PdfWriter
+
+from .content import Message
+from .layout import Layout
+from .press import PressSpec, finish
+from .render import Renderer
+
+PAGES_PER_SHEET = 4  # one sheet folded once
+
+
+def make_brochure(message: Message, layout: Layout, renderer: Renderer,
+                  spec: PressSpec) -> tuple[bytes, int]:
+    """The print-ready PDF of ``message``'s brochure, and its page count."""
+    document = renderer.render(layout.html("brochure", messages=[message]), source=message.path)
+    # The template's last two pages are the back cover and one blank page to repeat.
+    *body, back, blank = document.pages
+    padding = -(len(body) + 1) % PAGES_PER_SHEET
+    pages = [*body, *[blank] * padding, back]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(renderer.write(document, pages))))
+    title = f"{message.title} — {message.institution}"
+    return finish(writer, spec.with_title(title, language=message.language)), len(pages)

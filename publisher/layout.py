@@ -1,0 +1,241 @@
+"""Layouts: theme tokens + Jinja2 templates → the HTML of each printed document.
+
+A layout is a folder ``layouts/<name>/`` with ``theme.yaml`` (colours, fonts, type scale,
+margins), ``style.css`` and any templates it changes; everything else comes from
+``layouts/base/``. A layout's template overrides one block of the base with
+``{% extends "base/<file>" %}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import jinja2
+from markupsafe import Markup
+from pydantic import AfterValidator, Field
+
+from .config import Length, Project
+from .content import Message
+from .errors import PublisherError
+from .schema import Strict, suggest, validate
+from .yamlsource import parse_yaml, read_text
+
+BASE = "base"
+THEME_NAME = "theme.yaml"
+
+
+def _cmyk(value: list[float]) -> list[float]:
+    if len(value) != 4 or any(not 0 <= part <= 100 for part in value):
+        raise ValueError("a colour is four CMYK percentages from 0 to 100, like [100, 75, 10, 45]")
+    if sum(value) > 320:
+        raise ValueError(f"total ink {sum(value):g}% is more than presses accept (about 300%)")
+    return value
+
+
+CMYK = Annotated[list[float], AfterValidator(_cmyk)]
+
+
+def _css_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]*", value):
+        raise ValueError(f"'{value}' is not a usable font family name; use letters, digits, "
+                         "spaces, dots, hyphens")
+    return value
+
+
+FamilyName = Annotated[str, AfterValidator(_css_name)]
+
+
+class FontFace(Strict):
+    family: FamilyName
+    src: str  # inside the project's fonts/ folder
+    weight: int = 400
+    style: Literal["normal", "italic"] = "normal"
+
+
+class TypeScale(Strict):
+    size: Length = 10.5
+    leading: Length = 14.0
+    scale: float = Field(default=1.25, gt=1, le=2)
+
+
+class Margins(Strict):
+    top: Length
+    bottom: Length
+    inner: Length
+    outer: Length
+
+
+class Theme(Strict):
+    name: str
+    description: str = ""
+    colors: dict[str, CMYK]
+    fonts: dict[str, FamilyName]
+    font_faces: list[FontFace] = Field(min_length=1)
+    type: TypeScale = TypeScale()
+    margins: Margins
+
+
+def cmyk_css(value: list[float]) -> str:
+    return "device-cmyk(" + " ".join(f"{part / 100:.4g}" for part in value) + ")"
+
+
+@dataclass
+class Tokens:
+    """Theme values as templates use them: ``colors.primary``, ``step(2)``, ``margins.inner``."""
+
+    theme: Theme
+    colors: dict[str, str] = field(init=False)
+
+    def __post_init__(self):
+        self.colors = {name: cmyk_css(value) for name, value in self.theme.colors.items()}
+
+    def step(self, n: float) -> str:
+        """Font size ``n`` steps up (or down) the type scale, in points."""
+        return f"{self.theme.type.size * self.theme.type.scale ** n:.2f}pt"
+
+    def font(self, role: str) -> str:
+        family = self.theme.fonts[role]
+        return f'"{family}"'
+
+    @property
+    def margins(self):
+        return {key: f"{value:.3f}pt" for key, value in self.theme.margins.model_dump().items()}
+
+
+class Layout:
+    """A loaded layout: renders the HTML of brochures and booklet parts."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.name = project.publication.layout
+        available = sorted(path.name for path in project.layouts_dir.glob("*/")
+                           if path.name != BASE and (path / THEME_NAME).is_file())
+        self.dir = project.layouts_dir / self.name
+        if self.name == BASE or not (self.dir / THEME_NAME).is_file():
+            guess = suggest(self.name, available)
+            raise PublisherError(
+                f"unknown layout '{self.name}'", path=project.config_path,
+                line=project.config_line("layout"),
+                fix=(f"did you mean '{guess}'? " if guess else "")
+                + f"available layouts: {', '.join(available) or 'none'} (folders in layouts/)")
+        self.base_dir = project.layouts_dir / BASE
+        self.theme_path = self.dir / THEME_NAME
+        document = parse_yaml(read_text(self.theme_path, max_bytes=1_000_000), self.theme_path)
+        self.theme = validate(Theme, document, what=THEME_NAME)
+        self.tokens = Tokens(self.theme)
+        for role in ("text", "display", "sans"):
+            if role not in self.theme.fonts:
+                raise PublisherError(f"fonts has no '{role}' entry", path=self.theme_path,
+                                     line=document.line_of(("fonts",)),
+                                     fix=f"add '{role}: <family name>' under fonts:")
+        for index, face in enumerate(self.theme.font_faces):
+            path = (project.fonts_dir / face.src).resolve()
+            if not path.is_relative_to(project.fonts_dir.resolve()) or not path.is_file():
+                raise PublisherError(
+                    f"font file '{face.src}' not found in fonts/", path=self.theme_path,
+                    line=document.line_of(("font_faces", index, "src")),
+                    fix="copy the font into the project's fonts/ folder, or correct 'src'")
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader([
+                jinja2.FileSystemLoader(self.dir),
+                jinja2.PrefixLoader({BASE: jinja2.FileSystemLoader(self.base_dir)}),
+                jinja2.FileSystemLoader(self.base_dir),
+            ]),
+            # HTML-escaping is wrong inside CSS; CSS templates only ever see validated tokens.
+            autoescape=jinja2.select_autoescape(disabled_extensions=("css",), default=True,
+                                                default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters["pullquote_after"] = _insert_after_paragraph
+        self.env.filters["format_date"] = _format_date
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise PublisherError(f"template error: {error.message}",
+                                 path=error.filename or self.dir / name, line=error.lineno,
+                                 fix="correct the Jinja2 syntax on this line") from None
+        except jinja2.TemplateNotFound as error:
+            raise PublisherError(f"template '{error.name}' not found", path=self.dir,
+                                 fix=f"add {error.name} to layouts/{self.name}/ or "
+                                     f"layouts/{BASE}/") from None
+
+    def _render(self, name: str, **context) -> str:
+        template = self._template(name)
+        try:
+            return template.render(**context)
+        except jinja2.UndefinedError as error:
+            raise PublisherError(f"template uses an undefined value: {error.message}",
+                                 path=self._template_path(name), line=_template_line(error),
+                                 fix="check the spelling of the variable in the template") from None
+        except jinja2.TemplateError as error:
+            raise PublisherError(f"template error: {error}", path=self._template_path(name),
+                                 line=_template_line(error),
+                                 fix="correct the template") from None
+
+    def _template_path(self, name: str) -> Path:
+        for folder in (self.dir, self.base_dir):
+            if (folder / name).is_file():
+                return folder / name
+        return self.dir / name
+
+    def stylesheet(self, *, start_folio: int | None = None, document: str = "") -> Markup:
+        page = self.project.publication.page
+        width, height = page.trim
+        common = dict(t=self.tokens, theme=self.theme, colors=self.tokens.colors,
+                      page=dict(width=width, height=height, bleed=page.bleed),
+                      font_faces=[(face, self.font_url(face.src))
+                                  for face in self.theme.font_faces],
+                      start_folio=start_folio, document=document)
+        css = self._render("base.css", **common) + "\n" + self._render("style.css", **common)
+        return Markup(css)
+
+    def font_url(self, src: str) -> str:
+        return (self.project.fonts_dir / src).resolve().as_uri()
+
+    def html(self, document: str, *, messages: list[Message], start_folio: int | None = None,
+             contents: list[tuple[Message, int]] | None = None, **context) -> str:
+        """The HTML of one printed document: ``brochure``, ``booklet-front``,
+        ``booklet-message``, ``booklet-back`` or ``blank``."""
+        publication = self.project.publication
+        language = messages[0].language if len(messages) == 1 else publication.language
+        return self._render(
+            f"{document}.html", publication=publication, event=publication.event,
+            messages=messages, message=messages[0] if messages else None,
+            contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
+            css=self.stylesheet(start_folio=start_folio, document=document),
+            image_url=lambda path: Path(path).resolve().as_uri(), **context)
+
+
+def _insert_after_paragraph(html: Markup, quote: Markup, index: int = 1) -> Markup:
+    """Insert ``quote`` after the ``index``-th paragraph of rendered Markdown."""
+    parts = str(html).split("</p>\n", index)
+    if len(parts) <= index:
+        return Markup(html) + quote
+    return Markup("</p>\n".join(parts[:index]) + "</p>\n" + str(quote) + parts[index])
+
+
+def _format_date(value) -> str:
+    """2026-12-08 → '8 December 2026'; free text is left as written."""
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return "" if value is None else str(value)
+
+
+def _template_line(error: Exception) -> int | None:
+    tb = error.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")) or \
+                tb.tb_frame.f_globals.get("__jinja_template__"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

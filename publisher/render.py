@@ -1,0 +1,158 @@
+"""HTML → laid-out pages with WeasyPrint, loading files only from inside the project.
+
+WeasyPrint is imported here and nowhere else, and only when a render is needed: it costs
+about a second to import.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .config import Project
+from .errors import PublisherError
+
+RASTER_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif"}
+MAX_IMAGE_PIXELS = 60_000_000  # 60 MP: a full-bleed A3 photo at 450 ppi; more is a mistake
+MAX_DATA_URL = 2_000_000
+
+
+class Renderer:
+    """Lays out HTML documents of one project; keeps WeasyPrint's font cache between them."""
+
+    def __init__(self, project: Project, profile: bytes):
+        self.project = project
+        self.profile = profile
+        self.roots = [project.content_dir.resolve(), project.layouts_dir.resolve(),
+                      project.fonts_dir.resolve()]
+        self._cmyk_cache: dict[Path, tuple[bytes, str]] = {}
+
+    @cached_property
+    def _weasyprint(self):
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        # Unsupported-CSS chatter is for layout authors; --verbose shows it.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        return weasyprint, FontConfiguration()
+
+    def render(self, html: str, *, source: Path):
+        """Lay out ``html``; ``source`` is the content file named in errors."""
+        weasyprint, fonts = self._weasyprint
+        fetcher = _make_fetcher(weasyprint, self, source)
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher,
+            ).render(font_config=fonts, output_intent="device-cmyk")
+        except BaseException as error:  # FatalURLFetchingError derives from BaseException
+            if isinstance(error, PublisherError):
+                raise
+            if type(error).__name__ == "FatalURLFetchingError":
+                raise error.args[0] if error.args and isinstance(
+                    error.args[0], PublisherError) else PublisherError(
+                    str(error), path=source) from None
+            raise
+        return document
+
+    @staticmethod
+    def write(document, pages=None) -> bytes:
+        """The PDF of ``document`` (or of the given pages, possibly from several documents)."""
+        if pages is not None:
+            document = document.copy(pages)
+        return document.write_pdf(pdf_version="1.6")
+
+    # -- the sandboxed fetcher ---------------------------------------------------------------
+
+    def load(self, url: str, source: Path) -> tuple[bytes, str]:
+        """Bytes and MIME type of ``url``, if the project may use it."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            if not url[5:].lstrip().lower().startswith("image/"):
+                raise PublisherError("refused a data: URL that is not an image", path=source,
+                                     fix="refer to files inside the project instead")
+            if len(url) > MAX_DATA_URL:
+                raise PublisherError("an embedded data: URL is too large", path=source,
+                                     fix="save the image as a file in content/images/")
+            return None, ""  # decoded by WeasyPrint's own data: handler
+        if scheme != "file":
+            raise PublisherError(
+                f"refused to fetch {url}: publisher does not load anything from the network",
+                path=source, fix="save the file into the project and refer to it by path")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise PublisherError(
+                f"refused to load {unquote(parts.path)}: it is outside the project's content, "
+                "layouts and fonts folders", path=source,
+                fix="copy the file into the project (content/images/ for pictures)")
+        if not path.is_file():
+            raise PublisherError(f"file not found: {path.relative_to(self.project.root)}",
+                                 path=source, fix="correct the path or add the file")
+        if path.suffix.lower() in RASTER_TYPES:
+            return self._press_image(path, source)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return path.read_bytes(), mime
+
+    def _press_image(self, path: Path, source: Path) -> tuple[bytes, str]:
+        """Raster images converted to the output intent's CMYK (grey stays grey)."""
+        if path not in self._cmyk_cache:
+            self._cmyk_cache[path] = convert_for_press(path, self.profile, source)
+        return self._cmyk_cache[path]
+
+
+def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]:
+    from PIL import Image, ImageCms
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError("too many pixels")
+            image.load()
+            embedded = image.info.get("icc_profile")
+            if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+                image = image.convert("RGBA")
+                flat = Image.new("RGB", image.size, "white")
+                flat.paste(image, mask=image.getchannel("A"))
+                image = flat
+            if image.mode in ("L", "1", "I;16", "I"):
+                image = image.convert("L")
+            elif image.mode != "CMYK":
+                image = image.convert("RGB")
+                source_profile = (ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded
+                                  else ImageCms.createProfile("sRGB"))
+                transform = ImageCms.buildTransform(
+                    source_profile, ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "CMYK",
+                    renderingIntent=ImageCms.Intent.PERCEPTUAL)
+                image = ImageCms.applyTransform(image, transform)
+            output = io.BytesIO()
+            image.save(output, format="TIFF", compression="tiff_deflate")
+    except Image.DecompressionBombError:
+        raise PublisherError(f"image {path.name} has too many pixels to print safely",
+                             path=source, fix="resize it to at most 300 ppi at its printed size "
+                                              f"(limit {MAX_IMAGE_PIXELS // 1_000_000} MP)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise PublisherError(f"image {path.name} cannot be read ({error})", path=source,
+                             fix="re-export it as JPEG or PNG") from None
+    return output.getvalue(), "image/tiff"
+
+
+def _make_fetcher(weasyprint, renderer: Renderer, source: Path):
+    """A WeasyPrint URLFetcher that asks ``renderer.load`` for every resource."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            try:
+                data, mime = renderer.load(url, source)
+            except PublisherError as error:
+                raise FatalURLFetchingError(error) from None
+            if data is None:
+                return super().fetch(url, headers)
+            return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+
+    return SandboxFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
