@@ -86,8 +86,8 @@ def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
     # Labels last: pypdf does not shift them when pages move. One decimal range, like the folios.
     writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
     for message in messages:
-        writer.add_outline_item(f"{message.institution}: {message.title}",
-                                starts[message.slug] - 1)
+        writer.add_outline_item(title=f"{message.institution}: {message.title}",
+                                page_number=starts[message.slug] - 1)
     writer.page_mode = "/UseOutlines"
     return finish(writer, spec), BookletPlan(starts=starts, pages=total)
 

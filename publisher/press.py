@@ -212,7 +212,7 @@ def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration) -> 
     page_resources[NameObject("/XObject")] = xobjects
     page[NameObject("/Resources")] = page_resources
 
-    contents = page["/Contents"]
+    contents = page.raw_get("/Contents")  # the reference, not the resolved stream
     streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
         else [contents]
     # The page's own drawing ends with its graphics state changed: isolate it with q/Q.

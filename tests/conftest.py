@@ -1,0 +1,42 @@
+"""One real build of the seed project per test run, shared by the tests that read its PDFs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from publisher.build import build
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the repository's publication project (content, layouts, fonts)."""
+    for folder in ("content", "layouts", "fonts"):
+        shutil.copytree(REPO / folder, target / folder)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The seed project, built once: (project folder, BuildResult)."""
+    project = copy_project(tmp_path_factory.mktemp("seed-project"))
+    return project, build(project)
+
+
+@pytest.fixture(scope="session")
+def booklet(built) -> Path:
+    return built[1].booklet.path
+
+
+@pytest.fixture(scope="session")
+def brochures(built) -> list[Path]:
+    return [output.path for output in built[1].brochures]
+
+
+@pytest.fixture(scope="session")
+def all_pdfs(booklet, brochures) -> list[Path]:
+    return [booklet, *brochures]
