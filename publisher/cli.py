@@ -44,7 +44,7 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
     root = project.resolve()
 
     def progress(step: str) -> None:
-        if not quiet:
+        if not quiet and err.is_terminal:
             err.print(f"[dim]rendering {step}…[/dim]")
 
     result = _run(ctx, lambda: run_build(root, out_dir, progress=progress), root)

@@ -172,20 +172,16 @@ class Layout:
         template = self._template(name)
         try:
             return template.render(**context)
-        except jinja2.UndefinedError as error:
-            raise PublisherError(f"template uses an undefined value: {error.message}",
-                                 path=self._template_path(name), line=_template_line(error),
-                                 fix="check the spelling of the variable in the template") from None
         except jinja2.TemplateError as error:
-            raise PublisherError(f"template error: {error}", path=self._template_path(name),
-                                 line=_template_line(error),
-                                 fix="correct the template") from None
-
-    def _template_path(self, name: str) -> Path:
-        for folder in (self.dir, self.base_dir):
-            if (folder / name).is_file():
-                return folder / name
-        return self.dir / name
+            path, line = _template_frame(error)
+            message = error.message or str(error)
+            if isinstance(error, jinja2.UndefinedError):
+                message = f"template uses an undefined value: {_undefined_name(message)}"
+                fix = "check the spelling of the name (see docs/layouts.md for what exists)"
+            else:
+                message, fix = f"template error: {message}", "correct the template"
+            raise PublisherError(message, path=path or self.dir / name, line=line,
+                                 fix=fix) from None
 
     def stylesheet(self, *, start_folio: int | None = None, document: str = "") -> Markup:
         page = self.project.publication.page
@@ -230,12 +226,20 @@ def _format_date(value) -> str:
     return "" if value is None else str(value)
 
 
-def _template_line(error: Exception) -> int | None:
+def _template_frame(error: Exception) -> tuple[Path | None, int | None]:
+    """File and line of the innermost template frame: where the mistake is."""
+    found = (None, None)
     tb = error.__traceback__
-    line = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")) or \
-                tb.tb_frame.f_globals.get("__jinja_template__"):
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".css")):
+            found = (Path(filename), tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return found
+
+
+def _undefined_name(message: str) -> str:
+    # Jinja says "'x' is undefined" or "'<object repr>' has no attribute 'y'".
+    if match := re.search(r"has no attribute '([^']+)'", message):
+        return f"'{match[1]}' is undefined"
+    return message

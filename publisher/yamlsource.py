@@ -38,14 +38,13 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):  # noqa: D102
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in publisher files", event.start_mark)
-        node = super().compose_node(parent, index)
-        if getattr(node, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None, None, "anchors (&name) are not allowed in publisher files", node.start_mark)
-        return node
+            raise _AliasError(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasError(Exception):
+    def __init__(self, mark):
+        self.mark = mark
 
 
 def _record_lines(node: yaml.Node, where: Location, lines: dict[Location, int]) -> None:
@@ -69,6 +68,11 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _AliasError as error:
+        raise PublisherError(
+            "YAML anchors and aliases (&name, *name) are not allowed", path=path,
+            line=error.mark.line + 1 + line_offset,
+            fix="write the value out in full where it is needed") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + line_offset if mark else None
