@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from .errors import PublisherError
 from .schema import Strict, validate
-from .yamlsource import parse_yaml, read_text
+from .yamlsource import YamlDocument, parse_yaml, read_text
 
 CONFIG_NAME = "publication.yaml"
 MAX_CONFIG_BYTES = 1_000_000
@@ -130,7 +130,7 @@ class Project:
     root: Path
     publication: Publication
     config_path: Path
-    config_lines: dict
+    config_document: YamlDocument
 
     @property
     def content_dir(self) -> Path:
@@ -149,11 +149,8 @@ class Project:
         return self.root / "fonts"
 
     def config_line(self, *location) -> int | None:
-        while location:
-            if location in self.config_lines:
-                return self.config_lines[location]
-            location = location[:-1]
-        return None
+        """The line of ``publication.yaml`` a setting is on, for error messages."""
+        return self.config_document.line_of(location)
 
     def build_date(self) -> dt.datetime:
         """The date stamped into the PDFs: SOURCE_DATE_EPOCH, then the config, then now."""
@@ -183,4 +180,4 @@ def load_project(root: Path) -> Project:
     document = parse_yaml(read_text(path, max_bytes=MAX_CONFIG_BYTES), path)
     publication = validate(Publication, document, what=CONFIG_NAME)
     return Project(root=root, publication=publication, config_path=path,
-                   config_lines=document.lines)
+                   config_document=document)

@@ -1,0 +1,54 @@
+"""Regenerate the README pictures from a fresh build: .venv/bin/python docs/images/make_images.py
+
+Pages are cropped to the trim, as a reader sees the printed piece (bleed and marks cut off).
+"""
+
+from pathlib import Path
+
+import pypdfium2
+from PIL import Image, ImageDraw
+
+from publisher.build import build
+
+MM = 72 / 25.4
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).parent
+
+
+def trimmed(pdf, index, scale):
+    page = pypdfium2.PdfDocument(pdf)[index]
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    media, trim = page.get_mediabox(), page.get_trimbox()
+    left, top = (trim[0] - media[0]) * scale, (media[3] - trim[3]) * scale
+    return image.crop((round(left), round(top), round(left + (trim[2] - trim[0]) * scale),
+                       round(top + (trim[3] - trim[1]) * scale)))
+
+
+def spread(pdf, left, right, scale):
+    a, b = trimmed(pdf, left, scale), trimmed(pdf, right, scale)
+    image = Image.new("RGB", (a.width + b.width, a.height))
+    image.paste(a, (0, 0))
+    image.paste(b, (a.width, 0))
+    ImageDraw.Draw(image).line([(a.width, 0), (a.width, a.height)], fill="#bbbbbb")
+    return image
+
+
+def row(images, gap, pad, background="#d9d6cf"):
+    width = sum(image.width for image in images) + gap * (len(images) - 1) + 2 * pad
+    canvas = Image.new("RGB", (width, max(i.height for i in images) + 2 * pad), background)
+    x = pad
+    for image in images:
+        canvas.paste(image, (x, pad))
+        x += image.width + gap
+    return canvas
+
+
+if __name__ == "__main__":
+    result = build(ROOT)
+    booklet = result.booklet.path
+    brochure = ROOT / "out/brochures/ustb-chancellor-president.pdf"
+    row([trimmed(booklet, 0, 1.3), spread(booklet, 1, 2, 1.3)], 28, 24).save(
+        HERE / "booklet-cover-contents.png", optimize=True)
+    row([spread(booklet, 3, 4, 1.3)], 0, 24).save(HERE / "booklet-spread.png", optimize=True)
+    row([trimmed(brochure, 0, 0.8), spread(brochure, 1, 2, 0.8), trimmed(brochure, 3, 0.8)],
+        20, 20).save(HERE / "brochure.png", optimize=True)
