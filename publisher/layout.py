@@ -60,6 +60,10 @@ class TypeScale(Strict):
     size: Length = 10.5
     leading: Length = 14.0
     scale: float = Field(default=1.25, gt=1, le=2)
+    # Sizes and margins are set for pages this wide; on other pages they scale by the square
+    # root of the width ratio, and the line length stays at most `measure` ems.
+    reference_width: Length = 148 * 72 / 25.4
+    measure: float = Field(default=36, gt=10)
 
 
 class Margins(Strict):
@@ -85,25 +89,53 @@ def cmyk_css(value: list[float]) -> str:
 
 @dataclass
 class Tokens:
-    """Theme values as templates use them: ``colors.primary``, ``step(2)``, ``margins.inner``."""
+    """Theme values as templates use them: ``colors.primary``, ``step(2)``, ``margins.inner``,
+    scaled to the page width."""
 
     theme: Theme
+    page_width: float
     colors: dict[str, str] = field(init=False)
+    factor: float = field(init=False)
 
     def __post_init__(self):
         self.colors = {name: cmyk_css(value) for name, value in self.theme.colors.items()}
+        self.factor = (self.page_width / self.theme.type.reference_width) ** 0.5
+
+    @property
+    def size(self) -> float:
+        return self.theme.type.size * self.factor
+
+    @property
+    def leading(self) -> float:
+        return self.theme.type.leading * self.factor
+
+    def pt(self, value: float) -> str:
+        """A size given for the reference page, scaled to this one."""
+        return f"{value * self.factor:.2f}pt"
 
     def step(self, n: float) -> str:
         """Font size ``n`` steps up (or down) the type scale, in points."""
-        return f"{self.theme.type.size * self.theme.type.scale ** n:.2f}pt"
+        return f"{self.size * self.theme.type.scale ** n:.2f}pt"
 
     def font(self, role: str) -> str:
         family = self.theme.fonts[role]
         return f'"{family}"'
 
     @property
-    def margins(self):
-        return {key: f"{value:.3f}pt" for key, value in self.theme.margins.model_dump().items()}
+    def margin_points(self) -> dict[str, float]:
+        margins = {key: value * self.factor
+                   for key, value in self.theme.margins.model_dump().items()}
+        # Width beyond a comfortable line length goes to the margins, more of it outside.
+        spare = self.page_width - margins["inner"] - margins["outer"] \
+            - self.theme.type.measure * self.size
+        if spare > 0:
+            margins["inner"] += 0.4 * spare
+            margins["outer"] += 0.6 * spare
+        return margins
+
+    @property
+    def margins(self) -> dict[str, str]:
+        return {key: f"{value:.3f}pt" for key, value in self.margin_points.items()}
 
 
 class Layout:
@@ -126,7 +158,7 @@ class Layout:
         self.theme_path = self.dir / THEME_NAME
         document = parse_yaml(read_text(self.theme_path, max_bytes=1_000_000), self.theme_path)
         self.theme = validate(Theme, document, what=THEME_NAME)
-        self.tokens = Tokens(self.theme)
+        self.tokens = Tokens(self.theme, project.publication.page.trim[0])
         for role in ("text", "display", "sans"):
             if role not in self.theme.fonts:
                 raise PublisherError(f"fonts has no '{role}' entry", path=self.theme_path,
