@@ -44,6 +44,9 @@ class Renderer:
         """Lay out ``html``; ``source`` is the content file named in errors."""
         weasyprint, fonts = self._weasyprint
         fetcher = _make_fetcher(weasyprint, self, source)
+        failures = _FailureLog()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(failures)
         try:
             document = weasyprint.HTML(
                 string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher,
@@ -56,6 +59,11 @@ class Renderer:
                     error.args[0], PublisherError) else PublisherError(
                     str(error), path=source) from None
             raise
+        finally:
+            logger.removeHandler(failures)
+        if failures.messages:  # WeasyPrint only logs what it could not load: never print that
+            raise PublisherError(failures.messages[0], path=source,
+                                 fix="re-export the file (JPEG or PNG for pictures)")
         return document
 
     @staticmethod
@@ -104,6 +112,19 @@ class Renderer:
         return self._cmyk_cache[path]
 
 
+class _FailureLog(logging.Handler):
+    """Collects WeasyPrint's 'Failed to load …' errors, which it does not raise."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Failed to load"):
+            self.messages.append(message.split(":", 1)[0].replace("file://", ""))
+
+
 def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]:
     from PIL import Image, ImageCms
 
@@ -130,7 +151,8 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
                     renderingIntent=ImageCms.Intent.PERCEPTUAL)
                 image = ImageCms.applyTransform(image, transform)
             output = io.BytesIO()
-            image.save(output, format="TIFF", compression="tiff_deflate")
+            # JPEG at press quality: WeasyPrint 70 embeds CMYK JPEG as is, but cannot read TIFF.
+            image.save(output, format="JPEG", quality=95, subsampling=0)
     except Image.DecompressionBombError:
         raise PublisherError(f"image {path.name} has too many pixels to print safely",
                              path=source, fix="resize it to at most 300 ppi at its printed size "
@@ -138,7 +160,7 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
     except (OSError, SyntaxError, ValueError) as error:
         raise PublisherError(f"image {path.name} cannot be read ({error})", path=source,
                              fix="re-export it as JPEG or PNG") from None
-    return output.getvalue(), "image/tiff"
+    return output.getvalue(), "image/jpeg"
 
 
 def _make_fetcher(weasyprint, renderer: Renderer, source: Path):
@@ -153,6 +175,9 @@ def _make_fetcher(weasyprint, renderer: Renderer, source: Path):
                 raise FatalURLFetchingError(error) from None
             if data is None:
                 return super().fetch(url, headers)
-            return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+            # A fragment keeps WeasyPrint from re-reading a file: URL from disk, which would
+            # replace the CMYK conversion by the original file.
+            return URLFetcherResponse(f"{url}#publisher", body=data,
+                                      headers={"Content-Type": mime})
 
     return SandboxFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)

@@ -77,3 +77,27 @@ def test_build_into_another_folder_and_prune_stale_brochures(tmp_path):
         "bjut-leadership.pdf", "ustb-chancellor-president.pdf"]
     assert (out / "keep-me.txt").exists() and (out / "booklet.pdf").exists()
     assert not (project / "out").exists()
+
+
+def test_an_rgb_picture_is_printed_in_cmyk_and_bleeds_off_the_cover(tmp_path):
+    from PIL import Image
+
+    project = copy_project(tmp_path)
+    (project / "content/images").mkdir()
+    Image.new("RGB", (600, 400), (200, 30, 40)).save(project / "content/images/campus.png")
+    message = project / "content/messages/bjut-leadership.md"
+    message.write_text(message.read_text().replace(
+        "language: en\n", "language: en\nimage: ../images/campus.png\n", 1))
+    build(project)
+    brochure = project / "out/brochures/bjut-leadership.pdf"
+    rows = pdftools.run("pdfimages", "-list", str(brochure)).splitlines()[2:]
+    assert rows and all(row.split()[5] == "cmyk" for row in rows), rows
+    text = pdftools.qdf(brochure, tmp_path / "q.pdf")
+    assert "/DeviceRGB" not in text
+    # The picture really prints: red across the top of the cover, into the bleed.
+    import pypdfium2
+    image = pypdfium2.PdfDocument(brochure)[0].render(scale=1).to_pil().convert("RGB")
+    slug = 10 * 72 / 25.4
+    for x, y in ((image.width // 2, int(slug) + 4), (image.width // 2, image.height // 4)):
+        red, green, blue = image.getpixel((x, y))
+        assert red > 150 and green < 90 and blue < 110, (x, y, red, green, blue)
