@@ -61,12 +61,12 @@ def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
                              path=layout.dir, fix="give the contents page more room in the layout")
 
     back = renderer.render(layout.html("booklet-back", messages=messages), source=config)
-    back_cover, blank = back.pages[0], back.pages[-1]
+    # One write gives both pages the booklet needs from it: the back cover and a blank.
+    back_page, blank_page = _pdf_pages(renderer.write(back, [back.pages[0], back.pages[-1]]))
     before_back = folio - 1
     padding = -(before_back + 1) % PAGES_PER_SIGNATURE
 
     writer = PdfWriter()
-    blank_page = _pdf_pages(renderer.write(back, [blank]))[0]
 
     def add(pages):
         for page in pages:
@@ -79,7 +79,7 @@ def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
         if index < len(parts) - 1 and len(document.pages) % 2:
             add([blank_page])
     add([blank_page] * padding)
-    add(_pdf_pages(renderer.write(back, [back_cover])))
+    add([back_page])
     total = len(writer.pages)
     assert total % PAGES_PER_SIGNATURE == 0, total
 

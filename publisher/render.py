@@ -43,7 +43,7 @@ class Renderer:
     def render(self, html: str, *, source: Path):
         """Lay out ``html``; ``source`` is the content file named in errors."""
         weasyprint, fonts = self._weasyprint
-        fetcher = _make_fetcher(weasyprint, self, source)
+        fetcher = _make_fetcher(self, source)
         failures = _FailureLog()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(failures)
@@ -163,7 +163,7 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
     return output.getvalue(), "image/jpeg"
 
 
-def _make_fetcher(weasyprint, renderer: Renderer, source: Path):
+def _make_fetcher(renderer: Renderer, source: Path):
     """A WeasyPrint URLFetcher that asks ``renderer.load`` for every resource."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
