@@ -12,6 +12,7 @@ from .config import load_project
 from .content import read_messages
 from .layout import Layout
 from .output import Staging
+from .preflight import Options, Report, preflight
 from .press import load_profile, press_spec
 from .render import Renderer
 
@@ -26,14 +27,21 @@ class Output:
 class BuildResult:
     brochures: list[Output] = field(default_factory=list)
     booklet: Output | None = None
+    reports: list[Report] = field(default_factory=list)  # preflight of every output
+
+    @property
+    def outputs(self) -> list[Output]:
+        return [*self.brochures, *([self.booklet] if self.booklet else [])]
 
 
 def build(root: Path, out: Path | None = None,
-          progress: Callable[[str], None] = lambda step: None) -> BuildResult:
+          progress: Callable[[str], None] = lambda step: None, *,
+          check: bool = True) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
     Everything is read and checked before anything is rendered, and nothing is written until
-    everything is rendered: on any error the previous outputs stay as they were."""
+    everything is rendered: on any error the previous outputs stay as they were. With
+    ``check``, the written files are then preflighted; the reports are in the result."""
     project = load_project(root)
     messages = read_messages(project)
     layout = Layout(project)
@@ -52,4 +60,16 @@ def build(root: Path, out: Path | None = None,
         data, plan = make_booklet(messages, layout, renderer, spec)
         result.booklet = Output(staging.write("booklet.pdf", data), plan.pages)
         staging.commit(prune={"brochures": "*.pdf"})
+    if check:
+        options = preflight_options(project, layout)
+        for output in result.outputs:
+            progress(f"checking {output.path.name}")
+            result.reports.append(preflight(output.path, options))
     return result
+
+
+def preflight_options(project, layout: Layout) -> Options:
+    """What this project's outputs are checked against: PDF/X-4, its layout's fonts."""
+    families = {face.family for face in layout.theme.font_faces}
+    return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,
+                   fonts=tuple(sorted(families | set(layout.theme.fonts.values()))))

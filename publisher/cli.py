@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from . import __version__
 from .errors import PublisherError
+from .impose import SHEETS
+from .preflight.report import TARGETS
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+
+
+class LengthType(click.ParamType):
+    """A length such as 3mm, 0.125in or 9pt, as points."""
+
+    name = "length"
+
+    def convert(self, value, param, ctx):
+        from .config import parse_length
+
+        try:
+            return value if isinstance(value, float) else parse_length(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+LENGTH = LengthType()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,10 +56,13 @@ def main(ctx: click.Context, debug: bool) -> None:
               help="Output folder (default: PROJECT/out).")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show WeasyPrint's layout warnings.")
+@click.option("--no-check", is_flag=True, help="Skip the preflight of the written files.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
-          verbose: bool) -> None:
-    """Build every brochure and the booklet of PROJECT."""
+          verbose: bool, no_check: bool) -> None:
+    """Build every brochure and the booklet of PROJECT, then preflight them.
+
+    Exits 1 when the content or layout has an error, or when preflight finds one."""
     from .build import build as run_build
 
     if verbose:
@@ -47,12 +74,152 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
         if not quiet and err.is_terminal:
             err.print(f"[dim]rendering {step}…[/dim]")
 
-    result = _run(ctx, lambda: run_build(root, out_dir, progress=progress), root)
-    if quiet:
-        return
-    for output in [*result.brochures, result.booklet]:
-        out.print(f"wrote {_show(output.path)} ({output.pages} pages)")
-    out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")
+    result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
+                                         check=not no_check), root)
+    if not quiet:
+        for output in result.outputs:
+            out.print(f"wrote {_show(output.path)} ({output.pages} pages)")
+    errors = _print_reports(result.reports, quiet=quiet, summary_only=True)
+    if not quiet:
+        out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")
+    if errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target", type=click.Choice(TARGETS, case_sensitive=False), default="pdf/x-4",
+              show_default=True, help="The PDF/X standard the print shop asked for.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+@click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Check fonts and safe margin against this project's layout and settings.")
+@click.option("--font", "fonts", multiple=True, metavar="FAMILY",
+              help="A font family the layout uses (repeat); text in any other is reported.")
+@click.option("--safe-margin", type=LENGTH, help="Keep text this far inside the trim "
+              "[default: 3mm].")
+@click.option("--min-bleed", type=LENGTH, help="Bleed needed on every side [default: 3mm].")
+@click.option("--no-fold", is_flag=True, help="Flat prints: do not ask for pages in fours.")
+@click.pass_context
+def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool,
+          project: Path | None, fonts: tuple[str, ...], safe_margin: float | None,
+          min_bleed: float | None, no_fold: bool) -> None:
+    """Preflight PDF files for print: boxes, bleed, fonts, images, colour, PDF/X, folding.
+
+    Exits 0 when no file has errors, 1 when one has (warnings do not count)."""
+    from .preflight import Options, preflight
+
+    options = Options(target=target.lower(), fold=not no_fold)
+    if project is not None:
+        from .build import preflight_options
+        from .config import load_project
+        from .layout import Layout
+
+        def project_options():
+            loaded = load_project(project)
+            return preflight_options(loaded, Layout(loaded))
+
+        options = replace(_run(ctx, project_options, project.resolve()),
+                          target=options.target, fold=options.fold)
+    options = replace(options, fonts=tuple(dict.fromkeys(options.fonts + fonts)),
+                      **{key: value for key, value in (("safe_margin", safe_margin),
+                                                       ("min_bleed", min_bleed))
+                         if value is not None})
+    reports = [preflight(pdf, options) for pdf in pdfs]
+    if as_json:
+        click.echo(json.dumps({
+            "version": 1, "target": options.target,
+            "errors": sum(r.errors for r in reports),
+            "warnings": sum(r.warnings for r in reports),
+            "files": [r.as_dict() for r in reports]}, indent=2, ensure_ascii=False))
+        errors = sum(r.errors for r in reports)
+    else:
+        errors = _print_reports(reports)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The imposed PDF to write.")
+@click.option("--sheet", type=click.Choice(list(SHEETS), case_sensitive=False),
+              help="Paper to print on [default: the smallest that fits bleed and marks].")
+@click.option("--creep", type=LENGTH, default="0.1mm", show_default=True,
+              help="Shift towards the spine per sheet: about the paper's thickness.")
+@click.pass_context
+def impose(ctx: click.Context, pdf: Path, target: Path, sheet: str | None,
+           creep: float) -> None:
+    """Lay out a booklet PDF as saddle-stitch printer spreads, two pages per sheet side."""
+    from .impose import impose as run_impose
+
+    result = _run(ctx, lambda: run_impose(pdf, target, sheet=sheet, creep=creep),
+                  Path.cwd())
+    out.print(f"wrote {_show(target)}: {result.pages} pages on {result.sheets} sheet"
+              f"{'s' * (result.sheets != 1)} of {result.sheet} ({2 * result.sheets} sides)")
+    if result.blanks:
+        out.print(f"[yellow]note:[/] added {result.blanks} blank page"
+                  f"{'s' * (result.blanks != 1)} at the end to fill the last sheet")
+    if not result.bleed:
+        out.print(f"[yellow]note:[/] {result.sheet} is too small for bleed: pages are cut at "
+                  "the trim (fine for office printing, not for a print shop)")
+    elif not result.marks:
+        out.print(f"[yellow]note:[/] {result.sheet} has no room for crop and fold marks")
+    out.print("print double-sided, flipping on the short edge; stack the sheets in order, "
+              "fold, staple on the fold, trim")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PNG files.")
+@click.option("--dpi", type=click.IntRange(20, 600), default=100, show_default=True,
+              help="Resolution of the page images.")
+@click.option("--bleed", is_flag=True, help="Show the bleed too, not just the trimmed page.")
+@click.pass_context
+def proof(ctx: click.Context, pdf: Path, out_dir: Path, dpi: int, bleed: bool) -> None:
+    """Page images and contact sheets of reader spreads, for review without a PDF viewer."""
+    from .proof import proof as run_proof
+
+    result = _run(ctx, lambda: run_proof(pdf, out_dir, dpi=dpi, bleed=bleed), Path.cwd())
+    out.print(f"wrote {len(result.pages)} page images and "
+              f"{len(result.contact_sheets)} contact sheet"
+              f"{'s' * (len(result.contact_sheets) != 1)} to {_show(out_dir)}")
+    for path in result.contact_sheets:
+        out.print(f"  {_show(path)}")
+
+
+def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) -> int:
+    """Print preflight reports (errors only when quiet); return the number of errors."""
+    from .preflight import page_ranges
+
+    errors = sum(report.errors for report in reports)
+    warnings = sum(report.warnings for report in reports)
+    for report in reports:
+        rows = [row for row in report.rows() if row.severity == "error" or not quiet]
+        if not rows:
+            if not summary_only and not quiet:
+                out.print(f"[green]✓[/green] {_show(report.path)}: {report.pages} pages, "
+                          f"no findings ({report.target.upper()})")
+            continue
+        pages = f"{report.pages} page{'s' * (report.pages != 1)}"
+        table = Table(title=f"{_show(report.path)} ({pages}, "
+                            f"{report.target.upper()})", title_justify="left",
+                      box=box.SIMPLE_HEAD, show_lines=False, expand=False)
+        table.add_column("", no_wrap=True)
+        table.add_column("Pages", no_wrap=True)
+        table.add_column("Finding", ratio=3)
+        table.add_column("Fix", ratio=2)
+        for row in rows:
+            mark = "[bold red]error[/]" if row.severity == "error" else "[yellow]warning[/]"
+            table.add_row(mark, page_ranges(row.pages) or "all",
+                          f"{escape(row.message)}\n[dim]{row.check}[/]", escape(row.fix))
+        out.print(table)
+    if reports and (not quiet or errors):
+        verdict = "[bold red]not ready for print[/]" if errors else "[green]ready for print[/]"
+        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        out.print(f"preflight: {len(reports)} file{'s' * (len(reports) != 1)}, {counts}: "
+                  f"{verdict}")
+    return errors
 
 
 def _show(path: Path) -> str:

@@ -103,6 +103,8 @@ class OutputIntent(Strict):
 
 class PrintSettings(Strict):
     standard: Literal["PDF/X-4"] = "PDF/X-4"
+    # Preflight: text must stay this far inside the trim (trimming is accurate to about 1 mm).
+    safe_margin: Length = Field(default=parse_length("3mm"), ge=0)
     output_intent: OutputIntent = OutputIntent()
     # Dates written into the PDFs; SOURCE_DATE_EPOCH overrides it, the build time is the fallback.
     date: dt.datetime | dt.date | None = None

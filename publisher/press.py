@@ -88,16 +88,20 @@ def press_spec(project: Project, profile: bytes) -> PressSpec:
         keywords=tuple(publication.keywords), language=publication.language)
 
 
-def finish(writer: PdfWriter, spec: PressSpec) -> bytes:
-    """Make ``writer``'s pages and catalog print-ready; return the PDF bytes."""
+def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True) -> bytes:
+    """Make ``writer``'s pages and catalog print-ready; return the PDF bytes.
+
+    With ``pages=False`` the page boxes and marks are left as they are (imposed sheets)."""
     registration = None
     for page in writer.pages:
-        _set_boxes(page, spec)
-        _fix_transparency_group(page)
+        fix_transparency_group(page)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
+        if not pages:
+            continue
+        _set_boxes(page, spec)
         if spec.crop_marks:
-            registration = registration or writer._add_object(_registration_space())
+            registration = registration or writer._add_object(registration_space())
             _draw_crop_marks(writer, page, spec, registration)
 
     root = writer.root_object
@@ -108,7 +112,7 @@ def finish(writer: PdfWriter, spec: PressSpec) -> bytes:
         NameObject("/OutputCondition"): TextStringObject(spec.condition_info),
         NameObject("/Info"): TextStringObject(spec.condition_info),
         NameObject("/RegistryName"): TextStringObject(spec.registry),
-        NameObject("/DestOutputProfile"): writer._add_object(_stream(spec.profile, N=4)),
+        NameObject("/DestOutputProfile"): writer._add_object(stream(spec.profile, N=4)),
     })
     root[NameObject("/OutputIntents")] = ArrayObject([intent])
     root[NameObject("/Lang")] = TextStringObject(spec.language)
@@ -159,8 +163,8 @@ def _set_boxes(page, spec: PressSpec) -> None:
             del page[box]
 
 
-def _fix_transparency_group(page) -> None:
-    # WeasyPrint marks page groups DeviceRGB even in CMYK output (its issue #2723).
+def fix_transparency_group(page) -> None:
+    """WeasyPrint marks page groups DeviceRGB even in CMYK output (its issue #2723)."""
     group = page.get("/Group")
     if group is not None:
         group = group.get_object()
@@ -168,7 +172,7 @@ def _fix_transparency_group(page) -> None:
             group[NameObject("/CS")] = NameObject("/DeviceCMYK")
 
 
-def _registration_space() -> ArrayObject:
+def registration_space() -> ArrayObject:
     # Registration colour: prints on every separation, as crop marks must.
     return ArrayObject([
         NameObject("/Separation"), NameObject("/All"), NameObject("/DeviceCMYK"),
@@ -182,21 +186,35 @@ def _registration_space() -> ArrayObject:
     ])
 
 
+def crop_mark_lines(trim: tuple[float, float, float, float], start: float,
+                    length: float) -> list[tuple[float, float, float, float]]:
+    """Two lines per corner of ``trim``, from ``start`` to ``start + length`` outside it."""
+    x0, y0, x1, y1 = trim
+    lines = []
+    for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lines.append((x + dx * start, y, x + dx * (start + length), y))
+        lines.append((x, y + dy * start, x, y + dy * (start + length)))
+    return lines
+
+
+def stroke(lines, *, colour: str = "/PublisherReg", dash: str = "[] 0") -> str:
+    """PDF operators stroking ``lines`` thinly in registration colour."""
+    ops = [f"q {MARK_WIDTH} w 0 J {dash} d {colour} CS 1 SCN"]
+    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S" for a, b, c, d in lines]
+    ops.append("Q")
+    return "\n".join(ops)
+
+
 def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration) -> None:
     trim = page.trimbox
-    x0, y0, x1, y1 = (float(v) for v in (trim.left, trim.bottom, trim.right, trim.top))
-    start = spec.bleed + MARK_GAP
+    box = tuple(float(v) for v in (trim.left, trim.bottom, trim.right, trim.top))
     length = min(MARK_LENGTH, max(spec.slug - MARK_GAP - 1, 0))
     if length <= 0:
         return
-    ops = [f"q {MARK_WIDTH} w 0 J [] 0 d /PublisherReg CS 1 SCN"]
-    for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
-        ops.append(f"{x + dx * start:.3f} {y:.3f} m {x + dx * (start + length):.3f} {y:.3f} l S")
-        ops.append(f"{x:.3f} {y + dy * start:.3f} m {x:.3f} {y + dy * (start + length):.3f} l S")
-    ops.append("Q")
+    ops = stroke(crop_mark_lines(box, spec.bleed + MARK_GAP, length))
 
     # Own resources for the marks, so shared WeasyPrint resources stay untouched.
-    marks = _stream("\n".join(ops).encode())
+    marks = stream(ops.encode())
     marks[NameObject("/Type")] = NameObject("/XObject")
     marks[NameObject("/Subtype")] = NameObject("/Form")
     marks[NameObject("/BBox")] = RectangleObject(page.mediabox)
@@ -216,12 +234,12 @@ def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration) -> 
     streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
         else [contents]
     # The page's own drawing ends with its graphics state changed: isolate it with q/Q.
-    before = writer._add_object(_stream(b"q\n"))
-    after = writer._add_object(_stream(b"\nQ\n/PublisherMarks Do\n"))
+    before = writer._add_object(stream(b"q\n"))
+    after = writer._add_object(stream(b"\nQ\n/PublisherMarks Do\n"))
     page[NameObject("/Contents")] = ArrayObject([before, *streams, after])
 
 
-def _stream(data: bytes, **entries) -> DecodedStreamObject:
+def stream(data: bytes, **entries) -> DecodedStreamObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
     for key, value in entries.items():

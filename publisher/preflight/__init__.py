@@ -1,0 +1,38 @@
+"""Preflight: the checks a print shop runs on a PDF, done before the file leaves the office.
+
+Works on any PDF, ours or not. Each check reads one aspect (boxes, folding, fonts, colour,
+PDF/X identification, placement) and yields findings; :func:`preflight` runs them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import PublisherError
+from .boxes import check_boxes, check_folding
+from .colour import check_colour, check_pdfx
+from .document import Document
+from .fonts import check_fonts
+from .placement import check_placement
+from .report import MM, TARGETS, Finding, Options, Report, Row, page_ranges
+
+__all__ = ["CHECKS", "MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges",
+           "preflight"]
+
+CHECKS = (check_boxes, check_folding, check_pdfx, check_fonts, check_colour, check_placement)
+
+
+def preflight(path: Path, options: Options = Options()) -> Report:
+    """Check the PDF at ``path``. A file that is not a readable PDF gives one error finding."""
+    try:
+        document = Document(path)
+    except PublisherError as error:
+        return Report(Path(path), 0, options.target, [
+            Finding("error", "file.unreadable", error.message, error.fix or "")])
+    try:
+        report = Report(Path(path), len(document.pages), options.target)
+        for check in CHECKS:
+            report.findings.extend(check(document, options))
+        return report
+    finally:
+        document.close()

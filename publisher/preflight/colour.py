@@ -1,0 +1,153 @@
+"""Colour for press: CMYK (or ICC-based RGB under PDF/X-4), an output intent, and PDF/X
+identification in both the Info dictionary and XMP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+from .document import Document, colour_family, named, operations
+from .report import Finding, Options
+
+OPERATOR_SPACES = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk",
+                   b"g": "gray", b"G": "gray"}
+NAMES = {"rgb": "DeviceRGB", "icc-rgb": "ICC-based RGB", "cal-rgb": "CalRGB", "lab": "Lab",
+         "icc-cmyk": "ICC-based CMYK", "icc-gray": "ICC-based gray", "cal-gray": "CalGray",
+         "unknown": "an unknown colour space"}
+FIX = {
+    "pdf/x-4": "use CMYK colours (device-cmyk() in the layout) and let publisher convert "
+               "pictures, or convert the file to CMYK",
+    "pdf/x-1a": "convert every colour and picture to CMYK; PDF/X-1a allows no RGB or ICC colour",
+}
+
+
+def allowed(family: str, options: Options) -> bool:
+    if options.target == "pdf/x-1a":
+        return family in ("cmyk", "gray", "spot", "pattern")
+    return family not in ("rgb", "unknown")
+
+
+def check_colour(document: Document, options: Options) -> Iterator[Finding]:
+    x1a = options.target == "pdf/x-1a"
+    for page in document.pages:
+        found: dict[tuple[str, str], None] = {}   # (what, family), in order, once per page
+
+        def use(what: str, space, resources) -> None:
+            family = space if isinstance(space, str) and not space.startswith("/") \
+                else colour_family(space, resources)
+            if not allowed(family, options):
+                found[(what, family)] = None
+
+        group = page.obj.get("/Group")
+        transparency = [] if group is None else ["the page is a transparency group"]
+        if group is not None and "/CS" in group.get_object():
+            use("page transparency group", group.get_object()["/CS"], None)
+        for op in operations(document, page):
+            operator, operands, resources = op.operator, op.operands, op.resources
+            if operator in OPERATOR_SPACES:
+                use("colour", OPERATOR_SPACES[operator], resources)
+            elif operator in (b"cs", b"CS") and operands:
+                use("colour", operands[0], resources)
+            elif operator == b"Do" and operands:
+                image = named(resources, "/XObject", operands[0])
+                if image is not None and image.get("/Subtype") == "/Image":
+                    if "/ColorSpace" in image and not image.get("/ImageMask", False):
+                        use(f"image {operands[0][1:]}", image["/ColorSpace"], resources)
+                    if "/SMask" in image:
+                        transparency.append(f"image {operands[0][1:]} has a soft mask")
+            elif operator == b"INLINE IMAGE" and operands:
+                settings = operands[0].get("settings", {})
+                space = settings.get("/CS", settings.get("/ColorSpace"))
+                if space is not None:
+                    use("inline image", space, resources)
+            elif operator == b"sh" and operands:
+                shading = named(resources, "/Shading", operands[0])
+                if shading is not None:
+                    use("shading", shading.get("/ColorSpace"), resources)
+            elif operator in (b"scn", b"SCN") and operands and \
+                    isinstance(operands[-1], NameObject):
+                pattern = named(resources, "/Pattern", operands[-1])
+                shading = pattern.get("/Shading") if pattern is not None else None
+                if shading is not None:
+                    use("shading", shading.get_object().get("/ColorSpace"), resources)
+            elif operator == b"BeginForm":
+                form_group = operands[0].get("/Group")
+                if form_group is not None and "/CS" in form_group.get_object():
+                    use("transparency group", form_group.get_object()["/CS"], resources)
+                if form_group is not None:
+                    transparency.append("a drawing is a transparency group")
+            elif operator == b"gs" and operands:
+                transparency.extend(_state_transparency(named(resources, "/ExtGState",
+                                                              operands[0])))
+
+        for what, family in found:
+            yield Finding("error", "colour.space",
+                          f"{what} in {NAMES.get(family, family)}, not allowed in "
+                          f"{options.target.upper()}", FIX[options.target], page.number)
+        if x1a and transparency:
+            yield Finding("error", "colour.transparency",
+                          f"transparency ({transparency[0]}), not allowed in PDF/X-1A",
+                          "check against PDF/X-4, which allows transparency, or flatten it",
+                          page.number)
+
+
+def _state_transparency(state: DictionaryObject | None) -> list[str]:
+    if state is None:
+        return []
+    found = []
+    mask = state.get("/SMask")
+    if mask is not None and mask.get_object() != "/None":
+        found.append("a soft mask")
+    for key in ("/CA", "/ca"):
+        if key in state and float(state[key]) < 1:
+            found.append("opacity below 100%")
+    if state.get("/BM", "/Normal") not in ("/Normal", "/Compatible"):
+        found.append("a blend mode")
+    return found
+
+
+def check_pdfx(document: Document, options: Options) -> Iterator[Finding]:
+    version = "PDF/X-4" if options.target == "pdf/x-4" else "PDF/X-1"
+    catalog = document.catalog
+    intents = catalog.get("/OutputIntents")
+    intents = [i.get_object() for i in intents.get_object()] if intents is not None else []
+    pdfx = [i for i in intents if i.get("/S") == "/GTS_PDFX"]
+    if not pdfx:
+        yield Finding("error", "pdfx.output-intent", "no PDF/X output intent: the print "
+                      "condition (e.g. FOGRA39) is not stated", "export as PDF/X with the print "
+                      "shop's output profile (publisher adds FOGRA39 by default)")
+    else:
+        profile = pdfx[0].get("/DestOutputProfile")
+        profile = profile.get_object() if profile is not None else None
+        if not isinstance(profile, StreamObject) and options.target == "pdf/x-4":
+            yield Finding("error", "pdfx.output-intent", "the output intent has no ICC profile",
+                          "embed the print shop's output profile (.icc)")
+        elif isinstance(profile, StreamObject) and int(profile.get("/N", 0)) != 4:
+            yield Finding("warning", "pdfx.output-intent",
+                          "the output intent is not a CMYK profile",
+                          "use the print shop's CMYK output profile (.icc)")
+
+    info_version = str(document.info.get("/GTS_PDFXVersion", ""))
+    if not info_version.startswith(version):
+        found = f" (it says {info_version})" if info_version else ""
+        yield Finding("error", "pdfx.identification",
+                      f"the Info dictionary does not identify the file as {version}{found}",
+                      f"export as {options.target.upper()}")
+    xmp = _xmp(document)
+    match = re.search(r"GTS_PDFXVersion(?:>|=\")\s*([^<\"]+)", xmp)
+    if not match or not match[1].startswith(version):
+        yield Finding("error", "pdfx.identification",
+                      f"the XMP metadata does not identify the file as {version}",
+                      f"export as {options.target.upper()} (XMP with pdfxid:GTS_PDFXVersion)")
+    if document.info.get("/Trapped") not in ("/True", "/False"):
+        yield Finding("error", "pdfx.trapped", "the Trapped key is missing or Unknown",
+                      "export as PDF/X, which states whether the file is trapped")
+
+
+def _xmp(document: Document) -> str:
+    metadata = document.catalog.get("/Metadata")
+    if metadata is None or not isinstance(metadata.get_object(), StreamObject):
+        return ""
+    return metadata.get_object().get_data().decode("utf-8", errors="replace")

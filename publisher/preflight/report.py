@@ -1,0 +1,98 @@
+"""What preflight finds: findings, the report of one file, and the options the checks use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+MM = 72 / 25.4
+
+Severity = Literal["error", "warning"]
+Target = Literal["pdf/x-4", "pdf/x-1a"]
+TARGETS: tuple[Target, ...] = ("pdf/x-4", "pdf/x-1a")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the checks hold a file to."""
+
+    target: Target = "pdf/x-4"
+    min_bleed: float = 3 * MM      # points, on every side of the trim
+    safe_margin: float = 3 * MM    # points inside the trim kept clear of text
+    # Families the layout asked for; text in any other font is a fallback. Empty: not checked.
+    fonts: tuple[str, ...] = ()
+    fold: bool = True              # more than two pages must come in fours (folded sheets)
+    warn_ppi: float = 300
+    error_ppi: float = 150
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    check: str        # stable identifier, e.g. "fonts.embedded"
+    message: str
+    fix: str
+    page: int | None = None   # 1-based; None for the whole file
+
+
+@dataclass(frozen=True)
+class Row:
+    """Equal findings on several pages, reported once."""
+
+    severity: Severity
+    check: str
+    message: str
+    fix: str
+    pages: tuple[int, ...]
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "check": self.check, "pages": list(self.pages),
+                "message": self.message, "fix": self.fix}
+
+
+@dataclass
+class Report:
+    path: Path
+    pages: int
+    target: Target
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(row.severity == "error" for row in self.rows())
+
+    @property
+    def warnings(self) -> int:
+        return sum(row.severity == "warning" for row in self.rows())
+
+    def rows(self) -> list[Row]:
+        """Findings with equal text merged across pages; errors first, then by page."""
+        merged: dict[tuple, list[int]] = {}
+        for finding in self.findings:
+            key = (finding.severity, finding.check, finding.message, finding.fix)
+            pages = merged.setdefault(key, [])
+            if finding.page is not None and finding.page not in pages:
+                pages.append(finding.page)
+        rows = [Row(*key, tuple(sorted(pages))) for key, pages in merged.items()]
+        return sorted(rows, key=lambda row: (row.severity != "error",
+                                             row.pages[:1] or (0,), row.check))
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.path), "pages": self.pages, "target": self.target,
+                "errors": self.errors, "warnings": self.warnings,
+                "findings": [row.as_dict() for row in self.rows()]}
+
+
+def page_ranges(pages: tuple[int, ...]) -> str:
+    """(1, 2, 3, 5) → '1–3, 5'."""
+    parts: list[str] = []
+    start = previous = None
+    for page in [*pages, None]:
+        if previous is not None and page == previous + 1:
+            previous = page
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}–{previous}")
+        start = previous = page
+    return ", ".join(parts)
