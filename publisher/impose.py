@@ -18,12 +18,23 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import (
-    ArrayObject, DictionaryObject, NameObject, RectangleObject, StreamObject,
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    RectangleObject,
+    StreamObject,
 )
 
 from .errors import PublisherError
 from .press import (
-    MARK_GAP, MARK_LENGTH, MM, PressSpec, crop_mark_lines, finish, registration_space, stream,
+    MARK_GAP,
+    MARK_LENGTH,
+    MM,
+    PressSpec,
+    crop_mark_lines,
+    finish,
+    registration_space,
+    stream,
     stroke,
 )
 
@@ -99,10 +110,10 @@ def impose(source: Path, target: Path, *, sheet: str | None = None,
             # Where the page's trim goes; inner sheets move towards the spine by the creep.
             x = (spine - width + shift) if is_left else (spine - shift)
             dx, dy = x - page_trim[0], bottom - page_trim[1]
-            # The part of the page that prints: bleed on the outer edges, cut at the fold.
-            clip = (spine - width - bleed, bottom - bleed, spine, bottom + height + bleed) \
-                if is_left else (spine, bottom - bleed, spine + width + bleed,
-                                 bottom + height + bleed)
+            # The part of the page that prints: bleed on the outer edges (which move with the
+            # creep, as the page does), cut at the fold.
+            clip = (x - bleed, bottom - bleed, spine, bottom + height + bleed) if is_left \
+                else (spine, bottom - bleed, x + width + bleed, bottom + height + bleed)
             key = f"/P{number}"
             resources[key] = form
             ops.append(f"q {clip[0]:.3f} {clip[1]:.3f} {clip[2] - clip[0]:.3f} "

@@ -3,12 +3,15 @@
 Pages are cropped to the trim, as a reader sees the printed piece (bleed and marks cut off).
 """
 
+import tempfile
 from pathlib import Path
 
 import pypdfium2
 from PIL import Image, ImageDraw
 
 from publisher.build import build
+from publisher.impose import impose
+from publisher.proof import proof
 
 MM = 72 / 25.4
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +55,15 @@ if __name__ == "__main__":
     row([spread(booklet, 3, 4, 1.3)], 0, 24).save(HERE / "booklet-spread.png", optimize=True)
     row([trimmed(brochure, 0, 0.8), spread(brochure, 1, 2, 0.8), trimmed(brochure, 3, 0.8)],
         20, 20).save(HERE / "brochure.png", optimize=True)
+
+    # Preflight companions: the contact sheet of `publisher proof`, a sheet of `publisher impose`.
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (sheet,) = proof(booklet, folder, dpi=60).contact_sheets
+        contact = Image.open(sheet)
+        contact.thumbnail((1400, 1400))
+        contact.save(HERE / "proof-contact-sheet.png", optimize=True)
+        impose(booklet, folder / "imposed.pdf", sheet="A3")
+        page = pypdfium2.PdfDocument(folder / "imposed.pdf")[0]
+        page.render(scale=0.9).to_pil().convert("RGB").save(HERE / "imposed-sheet.png",
+                                                             optimize=True)

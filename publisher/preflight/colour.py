@@ -54,9 +54,10 @@ def check_colour(document: Document, options: Options) -> Iterator[Finding]:
                 image = named(resources, "/XObject", operands[0])
                 if image is not None and image.get("/Subtype") == "/Image":
                     if "/ColorSpace" in image and not image.get("/ImageMask", False):
-                        use(f"image {operands[0][1:]}", image["/ColorSpace"], resources)
+                        use(f"picture ({image.get('/Width')}×{image.get('/Height')} px)",
+                            image["/ColorSpace"], resources)
                     if "/SMask" in image:
-                        transparency.append(f"image {operands[0][1:]} has a soft mask")
+                        transparency.append("a picture with a soft mask")
             elif operator == b"INLINE IMAGE" and operands:
                 settings = operands[0].get("settings", {})
                 space = settings.get("/CS", settings.get("/ColorSpace"))

@@ -14,7 +14,12 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import (
-    ArrayObject, ByteStringObject, ContentStream, DictionaryObject, NameObject, StreamObject,
+    ArrayObject,
+    ByteStringObject,
+    ContentStream,
+    DictionaryObject,
+    NameObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -236,7 +241,7 @@ def parse_cmap(data: bytes) -> CMap:
 
 
 def _section(text: str, name: str) -> str:
-    return " ".join(re.findall(rf"begin{name}(.*?)end{name}", text, re.S))
+    return " ".join(re.findall(rf"begin{name}(.*?)end{name}", text, re.DOTALL))
 
 
 def _int(hex_digits: str) -> int:
