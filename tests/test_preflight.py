@@ -322,3 +322,24 @@ def test_build_reports_preflight_errors_and_exits_1(tmp_path):
     assert (project / "out/booklet.pdf").exists()  # written, so staff can look at it
     result = publisher("build", "--no-check", "-q", cwd=project)
     assert result.returncode == 0 and result.stdout == ""
+
+
+def test_content_stream_reader_agrees_with_pypdf(booklet):
+    from pypdf.generic import ContentStream
+
+    from publisher.preflight.content import Name, parse
+
+    reader = PdfReader(booklet)
+    for page in reader.pages:
+        ours = parse(page.get_contents().get_data())
+        theirs = ContentStream(page.get_contents(), reader).operations
+        assert [op for op, _ in ours] == [op for _, op in theirs]
+    data = (rb"BT /F1 9.5 Tf [(a\(b\)) -20 <0041 42> (\101\n(nested)\\)] TJ ET "
+            rb"/Cs1 cs 0.5 .25 -1 +2 sc BI /W 2 /H 1 /CS /RGB /BPC 8 ID " + bytes(range(6))
+            + b" EI Q % comment\n1 0 0 RG")
+    assert parse(data) == [
+        (b"BT", []), (b"Tf", [Name("/F1"), 9.5]),
+        (b"TJ", [[b"a(b)", -20, b"\x00AB", b"A\n(nested)\\"]]), (b"ET", []),
+        (b"cs", [Name("/Cs1")]), (b"sc", [0.5, 0.25, -1, 2]),
+        (b"BI", [{"/W": 2, "/H": 1, "/CS": "/RGB", "/BPC": 8}]), (b"Q", []),
+        (b"RG", [1, 0, 0])]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pypdf.generic import DictionaryObject, NameObject, StreamObject
+from pypdf.generic import DictionaryObject, StreamObject
 
+from .content import Name
 from .document import Document, colour_family, named, operations
 from .report import Finding, Options
 
@@ -58,8 +59,8 @@ def check_colour(document: Document, options: Options) -> Iterator[Finding]:
                             image["/ColorSpace"], resources)
                     if "/SMask" in image:
                         transparency.append("a picture with a soft mask")
-            elif operator == b"INLINE IMAGE" and operands:
-                settings = operands[0].get("settings", {})
+            elif operator == b"BI" and operands:
+                settings = operands[0]
                 space = settings.get("/CS", settings.get("/ColorSpace"))
                 if space is not None:
                     use("inline image", space, resources)
@@ -68,7 +69,7 @@ def check_colour(document: Document, options: Options) -> Iterator[Finding]:
                 if shading is not None:
                     use("shading", shading.get("/ColorSpace"), resources)
             elif operator in (b"scn", b"SCN") and operands and \
-                    isinstance(operands[-1], NameObject):
+                    isinstance(operands[-1], Name):
                 pattern = named(resources, "/Pattern", operands[-1])
                 shading = pattern.get("/Shading") if pattern is not None else None
                 if shading is not None:

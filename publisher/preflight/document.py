@@ -13,17 +13,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
-from pypdf.generic import (
-    ArrayObject,
-    ByteStringObject,
-    ContentStream,
-    DictionaryObject,
-    NameObject,
-    StreamObject,
-    TextStringObject,
-)
+from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from ..errors import PublisherError
+from .content import Name, parse
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points
 
@@ -96,46 +89,53 @@ class Operation:
     resources: DictionaryObject
 
 
-def operations(document: Document, page: Page) -> Iterator[Operation]:
-    """Every operation drawn on ``page``, including inside forms, tiling patterns and masks."""
-    seen: set[int] = set()
-    resources = _resolve(page.obj.get("/Resources")) or DictionaryObject()
-    yield from _walk(page.obj.get_contents(), resources, document.reader, seen, 0)
+def operations(document: Document, page: Page) -> list[Operation]:
+    """Every operation drawn on ``page``, including inside forms, tiling patterns and masks.
+
+    Parsed once per page and shared by the checks."""
+    cache = document.__dict__.setdefault("_operations", {})
+    if page.number not in cache:
+        resources = _resolve(page.obj.get("/Resources")) or DictionaryObject()
+        contents = _resolve(page.obj.get("/Contents"))
+        parts = contents if isinstance(contents, ArrayObject) else [contents]
+        data = b"\n".join(part.get_object().get_data() for part in parts if part is not None)
+        cache[page.number] = list(_walk(data, resources, set(), 0))
+    return cache[page.number]
 
 
-def _walk(content, resources, reader, seen: set[int], depth: int) -> Iterator[Operation]:
-    if content is None or depth > 12:
+def _walk(data: bytes, resources, seen: set[int], depth: int) -> Iterator[Operation]:
+    if depth > 12:
         return
-    stream = content if isinstance(content, ContentStream) else ContentStream(content, reader)
-    for operands, operator in stream.operations:
+    for operator, operands in parse(data):
         yield Operation(operator, operands, resources)
-        if operator == b"Do":
+        if operator == b"Do" and operands:
             inner = named(resources, "/XObject", operands[0])
             if inner is not None and inner.get("/Subtype") == "/Form":
-                yield from _walk_form(inner, resources, reader, seen, depth)
-        elif operator in (b"scn", b"SCN") and operands and isinstance(operands[-1], NameObject):
+                yield from _walk_form(inner, resources, seen, depth)
+        elif operator in (b"scn", b"SCN") and operands and isinstance(operands[-1], Name):
             pattern = named(resources, "/Pattern", operands[-1])
             if pattern is not None and pattern.get("/PatternType") == 1:
-                yield from _walk_form(pattern, resources, reader, seen, depth)
+                yield from _walk_form(pattern, resources, seen, depth)
         elif operator == b"gs" and operands:
             state = named(resources, "/ExtGState", operands[0])
             mask = _resolve(state.get("/SMask")) if state is not None else None
             if isinstance(mask, DictionaryObject) and "/G" in mask:
-                yield from _walk_form(_resolve(mask["/G"]), resources, reader, seen, depth)
+                yield from _walk_form(_resolve(mask["/G"]), resources, seen, depth)
 
 
-def _walk_form(form, parent_resources, reader, seen, depth) -> Iterator[Operation]:
+def _walk_form(form, parent_resources, seen, depth) -> Iterator[Operation]:
     key = id(form)
     if not isinstance(form, StreamObject) or key in seen:
         return
     seen.add(key)
     resources = _resolve(form.get("/Resources")) or parent_resources
     yield Operation(b"BeginForm", [form], resources)
-    yield from _walk(form, resources, reader, seen, depth + 1)
+    yield from _walk(form.get_data(), resources, seen, depth + 1)
 
 
 def _resolve(value):
-    return value.get_object() if value is not None else None
+    """An indirect reference's object; anything else as it is."""
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
 def named(resources: DictionaryObject, category: str, name) -> DictionaryObject | None:
@@ -149,11 +149,7 @@ def named(resources: DictionaryObject, category: str, name) -> DictionaryObject 
 
 def string_bytes(value) -> bytes:
     """The raw bytes of a string operand, whatever pypdf decoded it to."""
-    if isinstance(value, TextStringObject):
-        return value.original_bytes  # the bytes as read, not re-encoded
-    if isinstance(value, (ByteStringObject, bytes)):
-        return bytes(value)
-    return b""
+    return bytes(value) if isinstance(value, bytes) else b""
 
 
 # -- colour spaces --------------------------------------------------------------------------
@@ -170,11 +166,11 @@ def colour_family(space, resources: DictionaryObject | None, depth: int = 0) -> 
     space = _resolve(space)
     if depth > 8 or space is None:
         return "unknown"
-    if isinstance(space, NameObject):
+    if isinstance(space, str):
         if space in DEVICE:
             return DEVICE[space]
         return colour_family(named_space(resources, space), resources, depth + 1)
-    if isinstance(space, ArrayObject) and space:
+    if isinstance(space, list) and space:
         kind = space[0]
         if kind == "/ICCBased":
             return ICC_FAMILY.get(int(_resolve(space[1]).get("/N", 0)), "unknown")
