@@ -32,6 +32,8 @@ class BookletPlan:
 
 def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
                  spec: PressSpec) -> tuple[bytes, BookletPlan]:
+    if layout.theme.fold == "letterfold":
+        return _collection(messages, layout, renderer, spec)
     config = layout.project.config_path
 
     def front(starts: dict[str, int]):
@@ -90,6 +92,28 @@ def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
                                 page_number=starts[message.slug] - 1)
     writer.page_mode = "/UseOutlines"
     return finish(writer, spec), BookletPlan(starts=starts, pages=total)
+
+
+def _collection(messages: list[Message], layout: Layout, renderer: Renderer,
+                spec: PressSpec) -> tuple[bytes, BookletPlan]:
+    """Letterfolds do not bind into a booklet: the combined file is every sheet, both sides,
+    in order, for one print run; bookmarks and labels as in a booklet."""
+    from .brochure import letterfold_pages
+
+    pages, starts, documents = [], {}, []
+    for message in messages:
+        document = renderer.render(layout.html("brochure", messages=[message]),
+                                   source=message.path)
+        documents.append(document)
+        starts[message.slug] = len(pages) + 1
+        pages.extend(letterfold_pages(document, message))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(renderer.write(documents[0], pages))))
+    writer.set_page_label(0, len(pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
+    for message in messages:
+        writer.add_outline_item(title=f"{message.institution}: {message.title}",
+                                page_number=starts[message.slug] - 1)
+    writer.page_mode = "/UseOutlines"
+    return finish(writer, spec), BookletPlan(starts=starts, pages=len(pages))
 
 
 def _even(count: int) -> int:

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import click
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+)
 from rich.table import Table
 
 from . import __version__
@@ -70,12 +74,9 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
     started = time.perf_counter()
     root = project.resolve()
 
-    def progress(step: str) -> None:
-        if not quiet and err.is_terminal:
-            err.print(f"[dim]rendering {step}…[/dim]")
-
-    result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
-                                         check=not no_check), root)
+    with _progress(quiet) as progress:
+        result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
+                                             check=not no_check), root)
     if not quiet:
         for output in result.outputs:
             out.print(f"wrote {_show(output.path)} ({output.pages} pages)")
@@ -84,6 +85,42 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
         out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")
     if errors:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.pass_context
+def init(ctx: click.Context, directory: Path) -> None:
+    """Create a new publication project in DIRECTORY that builds at once."""
+    from .scaffold import init_project
+
+    _run(ctx, lambda: init_project(directory), Path.cwd())
+    out.print(f"created {_show(directory)}: content/ (settings and a sample message), "
+              "layouts/ (classic, modern, trifold; your changes go in layouts/overrides/), "
+              "fonts/")
+    out.print(f"next: cd {directory} && publisher serve   (or: publisher build)")
+
+
+@main.group()
+def new() -> None:
+    """Add something to a project."""
+
+
+@new.command("message")
+@click.argument("title")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The project folder [default: here].")
+@click.option("--institution", help="Who the message is from.")
+@click.option("--name", "slug", help="File name without .md [default: from the title].")
+@click.pass_context
+def new_message(ctx: click.Context, title: str, project: Path, institution: str | None,
+                slug: str | None) -> None:
+    """Add content/messages/<name>.md with commented front matter."""
+    from .scaffold import new_message as make
+
+    root = project.resolve()
+    path = _run(ctx, lambda: make(root, title, institution=institution, slug=slug), root)
+    out.print(f"created {_show(path)}: fill in the lines between the --- marks, then the text")
 
 
 @main.command()
@@ -220,6 +257,28 @@ def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) 
         out.print(f"preflight: {len(reports)} file{'s' * (len(reports) != 1)}, {counts}: "
                   f"{verdict}")
     return errors
+
+
+@contextmanager
+def _progress(quiet: bool):
+    """A progress bar on a terminal; plain lines elsewhere (CI logs); nothing when quiet."""
+    if quiet:
+        yield lambda step, done, total: None
+        return
+    if not err.is_terminal:
+        def plain(step: str, done: int, total: int) -> None:
+            if done < total:
+                out.print(f"[{done + 1}/{total}] {step}")
+        yield plain
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("reading content", total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+        yield update
 
 
 def _show(path: Path) -> str:

@@ -18,13 +18,14 @@ import jinja2
 from markupsafe import Markup
 from pydantic import AfterValidator, Field
 
-from .config import Length, Project
+from .config import Length, Project, parse_page_size
 from .content import Message
 from .errors import PublisherError
 from .schema import Strict, suggest, validate
-from .yamlsource import parse_yaml, read_text
+from .yamlsource import LayeredDocument, parse_yaml, read_text
 
 BASE = "base"
+OVERRIDES = "overrides"  # layouts/overrides/: the project's changes to whichever layout it uses
 THEME_NAME = "theme.yaml"
 
 
@@ -81,6 +82,9 @@ class Theme(Strict):
     font_faces: list[FontFace] = Field(min_length=1)
     type: TypeScale = TypeScale()
     margins: Margins
+    # How a brochure folds: "booklet" (sheets folded once, pages in fours) or "letterfold"
+    # (one landscape A4 or Letter sheet, both sides, folded twice into six panels).
+    fold: Literal["booklet", "letterfold"] = "booklet"
 
 
 def cmyk_css(value: list[float]) -> str:
@@ -145,9 +149,10 @@ class Layout:
         self.project = project
         self.name = project.publication.layout
         available = sorted(path.name for path in project.layouts_dir.glob("*/")
-                           if path.name != BASE and (path / THEME_NAME).is_file())
+                           if path.name not in (BASE, OVERRIDES)
+                           and (path / THEME_NAME).is_file())
         self.dir = project.layouts_dir / self.name
-        if self.name == BASE or not (self.dir / THEME_NAME).is_file():
+        if self.name in (BASE, OVERRIDES) or not (self.dir / THEME_NAME).is_file():
             guess = suggest(self.name, available)
             raise PublisherError(
                 f"unknown layout '{self.name}'", path=project.config_path,
@@ -155,26 +160,41 @@ class Layout:
                 fix=(f"did you mean '{guess}'? " if guess else "")
                 + f"available layouts: {', '.join(available) or 'none'} (folders in layouts/)")
         self.base_dir = project.layouts_dir / BASE
+        # The project's own changes: templates, extra.css and theme keys, over any layout.
+        self.overrides_dir = project.layouts_dir / OVERRIDES
         self.theme_path = self.dir / THEME_NAME
-        document = parse_yaml(read_text(self.theme_path, max_bytes=1_000_000), self.theme_path)
+        layers = [self.theme_path]
+        if (self.overrides_dir / THEME_NAME).is_file():
+            layers.append(self.overrides_dir / THEME_NAME)
+        document = LayeredDocument([parse_yaml(read_text(path, max_bytes=1_000_000), path)
+                                    for path in layers])
         self.theme = validate(Theme, document, what=THEME_NAME)
-        self.tokens = Tokens(self.theme, project.publication.page.trim[0])
+        self.tokens = Tokens(self.theme, self.trim[0])
         for role in ("text", "display", "sans"):
             if role not in self.theme.fonts:
-                raise PublisherError(f"fonts has no '{role}' entry", path=self.theme_path,
+                raise PublisherError(f"fonts has no '{role}' entry",
+                                     path=document.source_of(("fonts",)).path,
                                      line=document.line_of(("fonts",)),
                                      fix=f"add '{role}: <family name>' under fonts:")
         for index, face in enumerate(self.theme.font_faces):
             path = (project.fonts_dir / face.src).resolve()
             if not path.is_relative_to(project.fonts_dir.resolve()) or not path.is_file():
+                where = ("font_faces", index, "src")
                 raise PublisherError(
-                    f"font file '{face.src}' not found in fonts/", path=self.theme_path,
-                    line=document.line_of(("font_faces", index, "src")),
+                    f"font file '{face.src}' not found in fonts/",
+                    path=document.source_of(where).path, line=document.line_of(where),
                     fix="copy the font into the project's fonts/ folder, or correct 'src'")
+        layout_then_base = jinja2.ChoiceLoader([jinja2.FileSystemLoader(self.dir),
+                                                jinja2.FileSystemLoader(self.base_dir)])
+        loaders = [jinja2.FileSystemLoader(self.overrides_dir)] \
+            if self.overrides_dir.is_dir() else []
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader([
+                *loaders,
                 jinja2.FileSystemLoader(self.dir),
-                jinja2.PrefixLoader({BASE: jinja2.FileSystemLoader(self.base_dir)}),
+                # "base/x.html" is the base's block; "layout/x.html" the chosen layout's.
+                jinja2.PrefixLoader({BASE: jinja2.FileSystemLoader(self.base_dir),
+                                     "layout": layout_then_base}),
                 jinja2.FileSystemLoader(self.base_dir),
             ]),
             # HTML-escaping is wrong inside CSS; CSS templates only ever see validated tokens.
@@ -185,6 +205,17 @@ class Layout:
         )
         self.env.filters["pullquote_after"] = _insert_after_paragraph
         self.env.filters["format_date"] = _format_date
+
+    @property
+    def trim(self) -> tuple[float, float]:
+        """The finished page size: the publication's, except that a letterfold is printed on a
+        landscape A4 (or US Letter) sheet whatever the booklet's page size."""
+        page = self.project.publication.page
+        if self.theme.fold != "letterfold":
+            return page.trim
+        size = page.size.strip().upper().replace("US ", "")
+        width, height = parse_page_size("Letter" if size == "LETTER" else "A4")
+        return max(width, height), min(width, height)
 
     # -- rendering -------------------------------------------------------------------------
 
@@ -217,13 +248,14 @@ class Layout:
 
     def stylesheet(self, *, start_folio: int | None = None, document: str = "") -> Markup:
         page = self.project.publication.page
-        width, height = page.trim
+        width, height = self.trim
         common = dict(t=self.tokens, theme=self.theme, colors=self.tokens.colors,
                       page=dict(width=width, height=height, bleed=page.bleed),
                       font_faces=[(face, self.font_url(face.src))
                                   for face in self.theme.font_faces],
                       start_folio=start_folio, document=document)
-        css = self._render("base.css", **common) + "\n" + self._render("style.css", **common)
+        css = "\n".join(self._render(name, **common)
+                        for name in ("base.css", "style.css", "extra.css"))
         return Markup(css)
 
     def font_url(self, src: str) -> str:

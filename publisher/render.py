@@ -70,7 +70,7 @@ class Renderer:
     def write(document, pages=None) -> bytes:
         """The PDF of ``document`` (or of the given pages, possibly from several documents)."""
         if pages is not None:
-            document = document.copy(pages)
+            document = document.copy(pages)  # pages may come from several documents
         return document.write_pdf(pdf_version="1.6")
 
     # -- the sandboxed fetcher ---------------------------------------------------------------

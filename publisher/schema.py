@@ -79,6 +79,8 @@ def _to_publisher_error(error: ValidationError, model: type[BaseModel],
     first = sorted(error.errors(), key=lambda e: order.get(e["type"], 2))[0]
     location = tuple(part for part in first["loc"] if not isinstance(part, str)
                      or not re.fullmatch(r"function-\w+\[.*\]|[a-z_]+\[.*\]", part))
+    if hasattr(document, "source_of"):  # layered settings: name the file that set the key
+        document = document.source_of(location)
     line = document.line_of(location)
     name = _dotted(location)
     kind = first["type"]

@@ -33,6 +33,47 @@ class YamlDocument:
         return self.lines.get((), 0) + self.line_offset or None
 
 
+@dataclass
+class LayeredDocument:
+    """Settings from several YAML files, each later one overriding keys of the ones before
+    (a layout's theme, then the project's overrides). Errors point at the file that set a key."""
+
+    layers: list[YamlDocument]
+
+    @property
+    def data(self) -> Any:
+        merged: Any = None
+        for layer in self.layers:
+            merged = _merge(merged, layer.data)
+        return merged
+
+    @property
+    def path(self) -> Path:
+        return self.layers[-1].path
+
+    def source_of(self, location: Location) -> YamlDocument:
+        """The last layer that sets ``location`` (or its nearest parent)."""
+        location = tuple(location)
+        while location:
+            for layer in reversed(self.layers):
+                if location in layer.lines:
+                    return layer
+            location = location[:-1]
+        return self.layers[0]
+
+    def line_of(self, location: Location) -> int | None:
+        return self.source_of(location).line_of(location)
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value)
+        return merged
+    return base if override is None else override
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader without anchors and aliases: they serve no content need and enable YAML bombs."""
 
