@@ -88,6 +88,53 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
 
 
 @main.command()
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default is reachable from this computer only.")
+@click.pass_context
+def serve(ctx: click.Context, project: Path, port: int, host: str) -> None:
+    """Preview PROJECT in the browser; saving a file rebuilds it and refreshes the page."""
+    import threading
+
+    from .config import load_project
+    from .serve import Preview, make_server
+
+    root = project.resolve()
+    _run(ctx, lambda: load_project(root), root)  # a clear error now, not on the page
+
+    def report(state) -> None:
+        if state.error:
+            err.print(f"[bold red]error:[/bold red] {escape(state.error)}", soft_wrap=True)
+        else:
+            out.print(f"rebuilt in {state.seconds:.1f} s ({len(state.preflight)} preflight "
+                      f"finding{'s' * (len(state.preflight) != 1)})")
+
+    preview = Preview(root, on_build=report)
+    try:
+        server = make_server(preview, host, port)
+    except OSError as error:
+        err.print(f"[bold red]error:[/bold red] cannot listen on {host}:{port} ({error.strerror})"
+                  " — fix: choose another --port", soft_wrap=True)
+        sys.exit(1)
+    stop = threading.Event()
+    threading.Thread(target=preview.rebuild, daemon=True).start()
+    threading.Thread(target=preview.watch, args=(stop,), daemon=True).start()
+    address = f"http://{server.server_address[0]}:{server.server_address[1]}/"
+    out.print(f"preview at {address} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        out.print("stopped")
+    finally:
+        stop.set()
+        server.server_close()
+        preview.close()
+
+
+@main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.pass_context
 def init(ctx: click.Context, directory: Path) -> None:

@@ -34,27 +34,16 @@ def reader_spreads(pages: int) -> list[tuple[int | None, int | None]]:
 
 def proof(source: Path, out_dir: Path, *, dpi: float = 100, bleed: bool = False) -> Proofs:
     """Render ``source`` into ``out_dir``: ``page-NN.png`` and ``contact-N.png``."""
-    import pypdfium2
-    from PIL import Image
-
-    try:
-        document = pypdfium2.PdfDocument(str(source))
-    except pypdfium2.PdfiumError as error:
-        raise PublisherError(f"not a readable PDF ({error})", path=source) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     result = Proofs()
-    images: list[Image.Image] = []
-    digits = max(2, len(str(len(document))))
-    try:
-        for index, page in enumerate(document):
-            image = page.render(scale=dpi / 72, crop=_crop(page, bleed)).to_pil().convert("RGB")
-            path = out_dir / f"page-{index + 1:0{digits}d}.png"
-            image.save(path, optimize=True)
-            result.pages.append(path)
-            images.append(_thumbnail(image))
-            page.close()
-    finally:
-        document.close()
+    images = []
+    pages = list(rendered_pages(source, dpi=dpi, bleed=bleed))
+    digits = max(2, len(str(len(pages))))
+    for index, (image, _text) in enumerate(pages):
+        path = out_dir / f"page-{index + 1:0{digits}d}.png"
+        image.save(path, optimize=True)
+        result.pages.append(path)
+        images.append(_thumbnail(image))
 
     spreads = reader_spreads(len(images))
     per_sheet = SPREADS_PER_ROW * ROWS_PER_SHEET
@@ -65,6 +54,26 @@ def proof(source: Path, out_dir: Path, *, dpi: float = 100, bleed: bool = False)
         result.contact_sheets.append(path)
     _remove_stale(out_dir, {*result.pages, *result.contact_sheets})
     return result
+
+
+def rendered_pages(source: Path, *, dpi: float = 100, bleed: bool = False):
+    """Each page of ``source`` as (RGB image cut at the trim, its text)."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(source))
+    except pypdfium2.PdfiumError as error:
+        raise PublisherError(f"not a readable PDF ({error})", path=source) from None
+    try:
+        for page in document:
+            image = page.render(scale=dpi / 72, crop=_crop(page, bleed)).to_pil().convert("RGB")
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+            page.close()
+            yield image, text
+    finally:
+        document.close()
 
 
 def _crop(page, bleed: bool) -> tuple[float, float, float, float]:

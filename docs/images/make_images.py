@@ -3,6 +3,7 @@
 Pages are cropped to the trim, as a reader sees the printed piece (bleed and marks cut off).
 """
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -46,6 +47,31 @@ def row(images, gap, pad, background="#d9d6cf"):
     return canvas
 
 
+def screenshot_preview(project, target):
+    import re
+    import subprocess
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    server = subprocess.Popen([sys.executable, "-m", "publisher", "serve", str(project),
+                               "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"http://\S+/", server.stdout.readline())[0]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                 args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(url)
+            page.wait_for_selector(".document", timeout=60_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(target))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+
+
 if __name__ == "__main__":
     result = build(ROOT)
     booklet = result.booklet.path
@@ -67,3 +93,23 @@ if __name__ == "__main__":
         page = pypdfium2.PdfDocument(folder / "imposed.pdf")[0]
         page.render(scale=0.9).to_pil().convert("RGB").save(HERE / "imposed-sheet.png",
                                                              optimize=True)
+
+    # One page or spread of each layout, from the same content.
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("modern", "trifold"):
+            project = Path(folder) / name
+            for part in ("content", "layouts", "fonts"):
+                shutil.copytree(ROOT / part, project / part)
+            config = project / "content/publication.yaml"
+            config.write_text(config.read_text().replace("layout: classic", f"layout: {name}"))
+            built = build(project)
+            pdf = project / "out/brochures/ustb-chancellor-president.pdf"
+            if name == "modern":
+                row([trimmed(built.booklet.path, 0, 0.8), spread(built.booklet.path, 3, 4, 0.8)],
+                    20, 20).save(HERE / "layout-modern.png", optimize=True)
+            else:
+                row([trimmed(pdf, 0, 0.55), trimmed(pdf, 1, 0.55)], 20, 20).save(
+                    HERE / "layout-trifold.png", optimize=True)
+
+    # The preview page of `publisher serve`, as a browser shows it.
+    screenshot_preview(ROOT, HERE / "serve-preview.png")

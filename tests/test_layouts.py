@@ -1,0 +1,176 @@
+"""Layouts for the people who restyle: switching is one line, overrides need no copying, new
+projects and messages build at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pypdf import PdfReader
+
+from publisher.build import build
+
+from . import pdftools
+from .conftest import copy_project
+from .test_errors import edit, fails_cleanly, publisher
+from .test_output import SEEDS, words
+
+MM = 72 / 25.4
+
+
+def use_layout(project, name: str) -> None:
+    edit(project / "content/publication.yaml", "layout: classic", f"layout: {name}")
+
+
+@pytest.fixture(scope="module")
+def modern(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("modern"))
+    use_layout(project, "modern")
+    return project, build(project)
+
+
+@pytest.fixture(scope="module")
+def trifold(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("trifold"))
+    use_layout(project, "trifold")
+    return project, build(project)
+
+
+@pytest.mark.parametrize("name", ["modern", "trifold"])
+def test_each_layout_is_print_ready(name, modern, trifold):
+    project, result = {"modern": modern, "trifold": trifold}[name]
+    # The same preflight as classic: boxes, bleed, fonts, colour, PDF/X, placement.
+    assert [row for report in result.reports for row in report.rows()] == []
+    for output in result.outputs:
+        assert pdftools.info(output.path)["PDF subtype"] == "PDF/X-4"
+        for row in pdftools.fonts(output.path):
+            assert row["emb"] == "yes", row
+    # Every word of the seeds is printed in its brochure.
+    for slug in ("bjut-leadership", "ustb-chancellor-president"):
+        printed = words(pdftools.text(project / "out/brochures" / f"{slug}.pdf"))
+        for word in set(words((SEEDS / f"{slug}.txt").read_text())):
+            assert word in printed, (slug, word)
+
+
+def test_modern_sets_the_text_in_two_columns(modern):
+    project, _ = modern
+    brochure = project / "out/brochures/bjut-leadership.pdf"
+    assert pdftools.page_count(brochure) == 4
+    xml = pdftools.run("pdftotext", "-bbox", "-f", "2", "-l", "2", str(brochure), "-")
+    lefts = sorted({round(float(x)) for x in __import__("re").findall(r'xMin="([\d.]+)"', xml)})
+    boxes = pdftools.page_boxes(brochure)[1]
+    middle = (boxes.trim[0] + boxes.trim[2]) / 2 - boxes.media[0]
+    # Words start in both halves of the page: two columns side by side.
+    assert any(x < middle - 20 for x in lefts) and any(x > middle + 5 for x in lefts)
+    fonts = {row["name"].split("+", 1)[1] for row in pdftools.fonts(brochure)}
+    assert all(name.startswith("Lato") for name in fonts), fonts
+
+
+def test_trifold_is_one_landscape_sheet_with_panels_in_folding_order(trifold):
+    project, result = trifold
+    brochure = project / "out/brochures/ustb-chancellor-president.pdf"
+    assert pdftools.page_count(brochure) == 2
+    boxes = pdftools.page_boxes(brochure)
+    x0, y0, x1, y1 = boxes[0].trim
+    assert (x1 - x0, y1 - y0) == pytest.approx((297 * MM, 210 * MM), abs=0.05)
+    offset = boxes[0].trim[0] - boxes[0].media[0]
+    panel, flap = 100 * MM, 97 * MM  # the fold-in panel is 3 mm narrower
+
+    def panel_text(page: int, left: float, width: float) -> str:
+        # Letter-spaced capitals come out as "O F F I C E": compare without spaces.
+        return "".join(pdftools.text(brochure, page, crop=(
+            offset + left, 0, width, boxes[0].media[3])).split())
+
+    outside = [panel_text(1, 0, flap), panel_text(1, flap, panel), panel_text(1, flap + panel,
+                                                                              panel)]
+    # Outside: fold-in flap (motto), back (event, publisher), front cover (title) on the right.
+    assert "SeekingTruthandPromotingInnovation" in outside[0]
+    assert "OFFICEOFINTERNATIONALRELATIONS" in outside[1].upper()
+    assert "MessageFromtheChancellor" in outside[2]
+    inside = [panel_text(2, 0, panel), panel_text(2, panel, panel), panel_text(2, 2 * panel,
+                                                                               flap)]
+    # Inside: the message reads across the three panels, left to right.
+    assert inside[0].upper().startswith("UNIVERSITYOFSCIENCE") and "Seekingtruth" in inside[0]
+    assert "WUGUILONG" in inside[2].upper() and "WUGUILONG" not in inside[0].upper()
+    # The combined file is every sheet in order, a bookmark per message, not a folded booklet.
+    reader = PdfReader(result.booklet.path)
+    assert len(reader.pages) == 4
+    assert [reader.get_destination_page_number(item) for item in reader.outline] == [0, 2]
+
+
+def test_a_too_long_message_for_the_trifold_is_a_clear_error(tmp_path):
+    project = copy_project(tmp_path)
+    use_layout(project, "trifold")
+    message = project / "content/messages/bjut-leadership.md"
+    message.write_text(message.read_text() + "\n\n" + "More words for the panels. " * 900)
+    line = fails_cleanly(project, "bjut-leadership.md", "too long for the trifold")
+    assert "layout: classic or modern" in line
+
+
+def test_overrides_change_one_block_one_token_and_add_css(tmp_path):
+    project = copy_project(tmp_path)
+    overrides = project / "layouts/overrides"
+    overrides.mkdir()
+    (overrides / "theme.yaml").write_text("colors:\n  primary: [0, 100, 100, 0]\n")
+    (overrides / "message.html").write_text(
+        '{% extends "layout/message.html" %}\n'
+        '{% block signatures %}<p class="overridden">Signed in the overrides</p>'
+        '{{ super() }}{% endblock %}\n')
+    (overrides / "extra.css").write_text(".overridden { color: {{ colors.accent }}; }\n")
+    result = build(project)
+    brochure = project / "out/brochures/bjut-leadership.pdf"
+    text = pdftools.text(brochure)
+    assert "Signed in the overrides" in text and "Jiang Zeting" in text  # block + super()
+    content = pdftools.qdf(brochure, tmp_path / "q.pdf")
+    assert "0 1 1 0 scn" in content  # the overridden primary colour …
+    assert "1 0.78 0.12 0.48 scn" not in content  # … instead of classic's navy
+    assert not [row for report in result.reports for row in report.rows()]
+
+
+def test_a_mistake_in_the_overrides_names_that_file(tmp_path):
+    project = copy_project(tmp_path)
+    (project / "layouts/overrides").mkdir()
+    (project / "layouts/overrides/theme.yaml").write_text("colors:\n  primary: [0, 100, 100]\n")
+    fails_cleanly(project, "layouts/overrides/theme.yaml:2", "four CMYK percentages")
+    (project / "layouts/overrides/theme.yaml").write_text("colours:\n  primary: [0, 1, 1, 0]\n")
+    fails_cleanly(project, "overrides/theme.yaml:1", "did you mean 'colors'")
+
+
+def test_init_then_build_then_new_message(tmp_path):
+    target = tmp_path / "x"
+    result = publisher("init", str(target), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (target / "layouts").iterdir()) == [
+        "base", "classic", "modern", "overrides", "trifold"]
+    result = publisher("build", cwd=target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ready for print" in result.stdout
+    assert pdftools.page_count(target / "out/booklet.pdf") % 4 == 0
+
+    result = publisher("new", "message", "Welcome from the Dean: 2026", "--institution",
+                       "School of Engineering", cwd=target)
+    assert result.returncode == 0, result.stderr
+    created = target / "content/messages/welcome-from-the-dean-2026.md"
+    assert created.exists() and "# short_name:" in created.read_text()
+    result = publisher("build", cwd=target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Welcome from the Dean: 2026" in pdftools.text(
+        target / "out/brochures/welcome-from-the-dean-2026.pdf")
+
+    again = publisher("new", "message", "Welcome from the Dean: 2026", cwd=target)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    busy = publisher("init", str(target), cwd=tmp_path)
+    assert busy.returncode == 1 and "not empty" in busy.stderr
+
+
+def test_progress_is_plain_lines_without_a_terminal_and_quiet_means_quiet(built, tmp_path):
+    project = copy_project(tmp_path / "p")
+    result = publisher("build", cwd=project)
+    assert result.stdout.splitlines()[:3] == [
+        "[1/6] brochure bjut-leadership", "[2/6] brochure ustb-chancellor-president",
+        "[3/6] booklet"]
+    quiet = subprocess.run([sys.executable, "-m", "publisher", "build", "-q"], cwd=project,
+                           capture_output=True, text=True, env={**os.environ})
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
