@@ -3,6 +3,10 @@
 Order: cover, imprint, contents; each message from a right-hand (odd) page; blank pages
 where the fold needs them; the back cover last, on a page count that is a multiple of 4.
 Folios run on from the cover (page 1); page labels and the contents page use the same numbers.
+
+The parts (front matter, each message at its folio, back cover) are rendered independently,
+so they can be rendered in parallel and reused from the cache; :func:`assemble` puts them
+together.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from .errors import PublisherError
 from .layout import Layout
 from .press import PressSpec, finish
 from .render import Renderer
+from .workshop import Part
 
 PAGES_PER_SIGNATURE = 4  # saddle stitch: sheets folded once, nested
 
@@ -30,57 +35,70 @@ class BookletPlan:
     pages: int
 
 
-def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
-                 spec: PressSpec) -> tuple[bytes, BookletPlan]:
-    if layout.theme.fold == "letterfold":
-        return _collection(messages, layout, renderer, spec)
-    config = layout.project.config_path
+# -- parts --------------------------------------------------------------------------------------
 
-    def front(starts: dict[str, int]):
-        contents = [(message, starts.get(message.slug, 0)) for message in messages]
-        return renderer.render(layout.html("booklet-front", messages=messages, contents=contents),
-                               source=config)
+def render_front(messages: list[Message], starts: dict[str, int], layout: Layout,
+                 renderer: Renderer) -> Part:
+    """Cover, contents and imprint; without ``starts`` the contents has no numbers yet (it is
+    laid out to measure how long the front matter is)."""
+    contents = [(message, starts.get(message.slug, 0)) for message in messages]
+    document = renderer.render(layout.html("booklet-front", messages=messages, contents=contents),
+                               source=layout.project.config_path)
+    return Part(renderer.write(document), len(document.pages))
 
-    # The contents page needs the folios, which need the front matter's length: lay out the
-    # front once to measure it, the messages at their folios, then the front with the numbers.
-    front_length = _even(len(front({}).pages))
-    starts: dict[str, int] = {}
-    parts = []
-    folio = front_length + 1
-    for index, message in enumerate(messages):
-        document = renderer.render(
-            layout.html("booklet-message", messages=[message], start_folio=folio),
-            source=message.path)
+
+def render_part(message: Message, folio: int, layout: Layout, renderer: Renderer) -> Part:
+    """One message of the booklet, its first page numbered ``folio``."""
+    document = renderer.render(layout.html("booklet-message", messages=[message],
+                                           start_folio=folio), source=message.path)
+    return Part(renderer.write(document), len(document.pages))
+
+
+def render_back(messages: list[Message], layout: Layout, renderer: Renderer) -> Part:
+    """Two pages: the back cover, and a blank page to repeat where the fold needs one."""
+    document = renderer.render(layout.html("booklet-back", messages=messages),
+                               source=layout.project.config_path)
+    return Part(renderer.write(document, [document.pages[0], document.pages[-1]]), 2)
+
+
+# -- the plan and the assembly ------------------------------------------------------------------
+
+def front_length(front: Part) -> int:
+    """Pages before the first message: the front matter, ending on a left-hand page."""
+    return _even(front.pages)
+
+
+def plan_starts(messages: list[Message], front_pages: int,
+                lengths: dict[str, int]) -> dict[str, int]:
+    """Each message's first folio: after the front matter, every message on a right-hand page."""
+    starts, folio = {}, front_pages + 1
+    for message in messages:
         starts[message.slug] = folio
-        parts.append(document)
-        length = len(document.pages)
-        last = index == len(messages) - 1
-        folio += length if last else _even(length)  # the next message starts on the right
+        folio += _even(lengths[message.slug])
+    return starts
 
-    front_document = front(starts)
-    if _even(len(front_document.pages)) != front_length:
+
+def assemble(messages: list[Message], front: Part, measured_front: int,
+             parts: dict[str, Part], back: Part, starts: dict[str, int],
+             spec: PressSpec, layout: Layout) -> tuple[bytes, BookletPlan]:
+    if front_length(front) != measured_front:
         raise PublisherError("the contents page changed length once page numbers were added",
                              path=layout.dir, fix="give the contents page more room in the layout")
-
-    back = renderer.render(layout.html("booklet-back", messages=messages), source=config)
-    # One write gives both pages the booklet needs from it: the back cover and a blank.
-    back_page, blank_page = _pdf_pages(renderer.write(back, [back.pages[0], back.pages[-1]]))
-    before_back = folio - 1
-    padding = -(before_back + 1) % PAGES_PER_SIGNATURE
-
+    back_page, blank_page = _pdf_pages(back.pdf)
     writer = PdfWriter()
 
     def add(pages):
         for page in pages:
             writer.add_page(page)
 
-    add(_pdf_pages(renderer.write(front_document)))
-    add([blank_page] * (front_length - len(front_document.pages)))
-    for index, document in enumerate(parts):
-        add(_pdf_pages(renderer.write(document)))
-        if index < len(parts) - 1 and len(document.pages) % 2:
-            add([blank_page])
-    add([blank_page] * padding)
+    add(_pdf_pages(front.pdf))
+    add([blank_page] * (measured_front - front.pages))
+    for index, message in enumerate(messages):
+        part = parts[message.slug]
+        add(_pdf_pages(part.pdf))
+        if index < len(messages) - 1 and part.pages % 2:
+            add([blank_page])  # the next message starts on the right
+    add([blank_page] * (-(len(writer.pages) + 1) % PAGES_PER_SIGNATURE))
     add([back_page])
     total = len(writer.pages)
     assert total % PAGES_PER_SIGNATURE == 0, total
@@ -94,26 +112,23 @@ def make_booklet(messages: list[Message], layout: Layout, renderer: Renderer,
     return finish(writer, spec), BookletPlan(starts=starts, pages=total)
 
 
-def _collection(messages: list[Message], layout: Layout, renderer: Renderer,
-                spec: PressSpec) -> tuple[bytes, BookletPlan]:
+def collection(messages: list[Message], brochures: dict[str, Part],
+               spec: PressSpec) -> tuple[bytes, BookletPlan]:
     """Letterfolds do not bind into a booklet: the combined file is every sheet, both sides,
     in order, for one print run; bookmarks and labels as in a booklet."""
-    from .brochure import letterfold_pages
-
-    pages, starts, documents = [], {}, []
+    writer = PdfWriter()
+    starts = {}
     for message in messages:
-        document = renderer.render(layout.html("brochure", messages=[message]),
-                                   source=message.path)
-        documents.append(document)
-        starts[message.slug] = len(pages) + 1
-        pages.extend(letterfold_pages(document, message))
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(renderer.write(documents[0], pages))))
-    writer.set_page_label(0, len(pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
+        starts[message.slug] = len(writer.pages) + 1
+        for page in _pdf_pages(brochures[message.slug].raw):
+            writer.add_page(page)
+    total = len(writer.pages)
+    writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
     for message in messages:
         writer.add_outline_item(title=f"{message.institution}: {message.title}",
                                 page_number=starts[message.slug] - 1)
     writer.page_mode = "/UseOutlines"
-    return finish(writer, spec), BookletPlan(starts=starts, pages=len(pages))
+    return finish(writer, spec), BookletPlan(starts=starts, pages=total)
 
 
 def _even(count: int) -> int:

@@ -11,24 +11,31 @@ from .errors import PublisherError
 from .layout import Layout
 from .press import PressSpec, finish
 from .render import Renderer
+from .workshop import Part
 
 PAGES_PER_SHEET = 4  # one sheet folded once
 
 
 def make_brochure(message: Message, layout: Layout, renderer: Renderer,
-                  spec: PressSpec) -> tuple[bytes, int]:
-    """The print-ready PDF of ``message``'s brochure, and its page count."""
+                  spec: PressSpec) -> Part:
+    """The print-ready PDF of ``message``'s brochure, with its page count and the number of
+    pages the message itself takes (the booklet's plan uses it)."""
     document = renderer.render(layout.html("brochure", messages=[message]), source=message.path)
     if layout.theme.fold == "letterfold":
         pages = letterfold_pages(document, message)
+        body_pages = 1
     else:
         # The template's last two pages are the back cover and one blank page to repeat.
         *body, back, blank = document.pages
         padding = -(len(body) + 1) % PAGES_PER_SHEET
         pages = [*body, *[blank] * padding, back]
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(renderer.write(document, pages))))
+        body_pages = len(body) - 1  # after the cover
+    raw = renderer.write(document, pages)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
     title = f"{message.title} — {message.institution}"
-    return finish(writer, spec.with_title(title, language=message.language)), len(pages)
+    pdf = finish(writer, spec.with_title(title, language=message.language))
+    return Part(pdf, len(pages), body_pages=body_pages,
+                raw=raw if layout.theme.fold == "letterfold" else b"")
 
 
 def letterfold_pages(document, message: Message) -> list:

@@ -1,20 +1,19 @@
-"""``publisher build``: content → layout → render → brochures and booklet → disk."""
+"""``publisher build``: content → layout → render → brochures and booklet → disk → preflight.
+
+A build renders only what changed since the last one (``cache.py``), renders parts in
+parallel (``workshop.py``), and with nothing changed does not even parse the project.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .booklet import make_booklet
-from .brochure import make_brochure
-from .config import load_project
-from .content import read_messages
-from .layout import Layout
-from .output import Staging
+from .cache import Cache, Record, digest, file_digest, inputs_digest, outputs_intact, \
+    tree_digest, versions
 from .preflight import Options, Report, preflight
-from .press import load_profile, press_spec
-from .render import Renderer
 
 
 @dataclass
@@ -28,52 +27,210 @@ class BuildResult:
     brochures: list[Output] = field(default_factory=list)
     booklet: Output | None = None
     reports: list[Report] = field(default_factory=list)  # preflight of every output
+    up_to_date: bool = False     # nothing changed: nothing was rendered or written
+    rendered: int = 0            # parts rendered (the rest came from the cache)
+    reused: int = 0
 
     @property
     def outputs(self) -> list[Output]:
         return [*self.brochures, *([self.booklet] if self.booklet else [])]
 
 
+Progress = Callable[[str, int, int], None]
+
+
 def build(root: Path, out: Path | None = None,
-          progress: Callable[[str, int, int], None] = lambda step, done, total: None, *,
-          check: bool = True) -> BuildResult:
+          progress: Progress = lambda step, done, total: None, *,
+          check: bool = True, jobs: int | None = None, force: bool = False) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
-    ``progress(step, done, total)`` is called before each step and once at the end.
+    ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
+    is the number of processes that render (default: one per core); ``force`` renders
+    everything again instead of reusing the cache.
 
     Everything is read and checked before anything is rendered, and nothing is written until
     everything is rendered: on any error the previous outputs stay as they were. With
     ``check``, the written files are then preflighted; the reports are in the result."""
+    root = Path(root).resolve()
+    out = Path(out) if out is not None else root / "out"
+    cache = Cache(root, read=not force)
+    inputs = inputs_digest(root, out, check)
+    record = cache.record()
+    if not force and record is not None and record.inputs == inputs \
+            and outputs_intact(out, record):
+        progress("done", 1, 1)
+        return _from_record(out, record)
+
+    from .config import load_project
+    from .content import read_messages
+    from .layout import Layout
+    from .press import load_profile, press_spec
+    from .workshop import Workshops, default_jobs
+
     project = load_project(root)
     messages = read_messages(project)
     layout = Layout(project)
     profile = load_profile(project)
     spec = press_spec(project, profile)
-    renderer = Renderer(project, profile)
-    out = Path(out) if out is not None else project.root / "out"
+    workshops = Workshops(root, spec.date, jobs or default_jobs())
+    try:
+        result = _render_and_write(project, messages, layout, spec, cache, workshops, out,
+                                   progress, check)
+    finally:
+        workshops.close()
+    cache.save_record(Record(
+        inputs=inputs,
+        outputs={o.path.relative_to(out).as_posix(): {"pages": o.pages,
+                                                      "sha256": file_digest(o.path)}
+                 for o in result.outputs},
+        reports=[report.as_dict() for report in result.reports]))
+    cache.prune()
+    return result
+
+
+def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
+                      out: Path, progress: Progress, check: bool) -> BuildResult:
+    from . import booklet
+    from .output import Staging
+    from .workshop import Part, Task
+
+    keys = _Keys(project, messages, layout, spec)
+    letterfold = layout.theme.fold == "letterfold"
+    # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
+    total = len(messages) + (1 if letterfold else len(messages) + 4) \
+        + (len(messages) + 1 if check else 0)
     result = BuildResult()
-    # Progress: one step per brochure, one for the booklet, one per preflighted file.
-    total = 2 * len(messages) + 2 if check else len(messages) + 1
+    done = 0
+
+    def parts(tasks: dict[str, tuple[Task, str]]) -> dict[str, Part]:
+        """Each task's part: from the cache, else rendered (all at once, in parallel)."""
+        nonlocal done
+        found, futures = {}, {}
+        for name, (task, key) in tasks.items():
+            cached = cache.get(key)
+            if cached is None:
+                futures[name] = (workshops.submit(task), key)
+                continue
+            header, blobs = cached
+            found[name] = Part(blobs[0], header["pages"], header["body_pages"], blobs[1])
+            progress(_label(name) + " (cached)", done, total)
+            result.reused += 1
+            done += 1
+        for name, (future, key) in futures.items():
+            progress(_label(name), done, total)
+            part = future.result()
+            cache.put(key, {"pages": part.pages, "body_pages": part.body_pages},
+                      [part.pdf, part.raw])
+            found[name] = part
+            result.rendered += 1
+            done += 1
+        return found
+
+    # 1. Brochures, and the booklet's front matter (to measure it) and back cover.
+    tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug), keys.brochure(m))
+             for m in messages}
+    if not letterfold:
+        tasks["booklet front"] = (Task("front"), keys.front({}))
+        tasks["booklet back"] = (Task("back"), keys.back())
+    first = parts(tasks)
+    brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
+
+    if letterfold:
+        progress("booklet", done, total)
+        done += 1
+        data, plan = booklet.collection(messages, brochures, spec)
+    else:
+        # 2. Each message at its folio. A message takes as many pages in the booklet as in its
+        # brochure (same text block), so all folios are known now and the parts can be
+        # rendered together; the lengths are checked, and a surprise re-plans the rest.
+        measured = booklet.front_length(first["booklet front"])
+        lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
+        rendered: dict[tuple[str, int], Part] = {}
+        for _attempt in range(len(messages) + 1):
+            starts = booklet.plan_starts(messages, measured, lengths)
+            wanted = {f"booklet:{slug}@{folio}": (Task("part", slug, folio),
+                                                  keys.part(slug, folio))
+                      for slug, folio in starts.items() if (slug, folio) not in rendered}
+            for name, part in parts(wanted).items():
+                slug, folio = name.removeprefix("booklet:").split("@")
+                rendered[slug, int(folio)] = part
+            actual = {slug: rendered[slug, folio].pages for slug, folio in starts.items()}
+            if actual == lengths:
+                break
+            lengths = actual
+        final = {slug: rendered[slug, folio] for slug, folio in starts.items()}
+        front = parts({"booklet contents": (Task("front", starts=tuple(starts.items())),
+                                            keys.front(starts))})["booklet contents"]
+        progress("booklet", done, total)
+        done += 1
+        data, plan = booklet.assemble(messages, front, measured, final,
+                                      first["booklet back"], starts, spec, layout)
+
     with Staging(out) as staging:
-        for done, message in enumerate(messages):
-            progress(f"brochure {message.slug}", done, total)
-            data, pages = make_brochure(message, layout, renderer, spec)
-            result.brochures.append(Output(staging.write(f"brochures/{message.slug}.pdf", data),
-                                           pages))
-        progress("booklet", len(messages), total)
-        data, plan = make_booklet(messages, layout, renderer, spec)
+        for message in messages:
+            part = brochures[message.slug]
+            result.brochures.append(Output(
+                staging.write(f"brochures/{message.slug}.pdf", part.pdf), part.pages))
         result.booklet = Output(staging.write("booklet.pdf", data), plan.pages)
         staging.commit(prune={"brochures": "*.pdf"})
+
     if check:
         options = preflight_options(project, layout)
-        for done, output in enumerate(result.outputs, len(messages) + 1):
-            progress(f"checking {output.path.name}", done, total)
-            result.reports.append(preflight(output.path, options))
+        futures = [workshops.call(preflight, output.path, options) for output in result.outputs]
+        for index, (output, future) in enumerate(zip(result.outputs, futures)):
+            progress(f"checking {output.path.name}", done + index, total)
+            result.reports.append(future.result())
     progress("done", total, total)
     return result
 
 
-def preflight_options(project, layout: Layout) -> Options:
+def _label(name: str) -> str:
+    """'booklet:slug@5' → 'booklet slug'."""
+    return name.split("@")[0].replace(":", " ")
+
+
+class _Keys:
+    """Cache keys: the digest of everything that goes into each part."""
+
+    def __init__(self, project, messages, layout, spec):
+        date_fixed = bool(os.environ.get("SOURCE_DATE_EPOCH")) or \
+            project.publication.print.date is not None
+        self.common = digest(
+            versions(), tree_digest(project.layouts_dir, project.fonts_dir),
+            project.config_path.read_bytes(), spec.profile,
+            # A date from the clock would make every build new: parts keep the date they got.
+            spec.date.isoformat() if date_fixed else "")
+        self.messages = {m.slug: digest(m.path.read_bytes(),
+                                        m.image_path.read_bytes() if m.image_path else b"")
+                         for m in messages}
+        self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
+
+    def brochure(self, message) -> str:
+        return digest("brochure", self.common, self.messages[message.slug])
+
+    def part(self, slug: str, folio: int) -> str:
+        return digest("part", self.common, self.messages[slug], folio)
+
+    def front(self, starts: dict[str, int]) -> str:
+        return digest("front", self.common, self.front_matter, starts)
+
+    def back(self) -> str:
+        return digest("back", self.common, self.front_matter)
+
+
+def _from_record(out: Path, record: Record) -> BuildResult:
+    result = BuildResult(up_to_date=True)
+    for relative, entry in record.outputs.items():
+        output = Output(out / relative, entry["pages"])
+        if relative == "booklet.pdf":
+            result.booklet = output
+        else:
+            result.brochures.append(output)
+    result.reports = [Report.from_dict(data) for data in record.reports]
+    return result
+
+
+def preflight_options(project, layout) -> Options:
     """What this project's outputs are checked against: PDF/X-4, its layout's fonts."""
     families = {face.family for face in layout.theme.font_faces}
     return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,

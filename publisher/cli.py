@@ -11,17 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
-)
-from rich.table import Table
 
 from . import __version__
 from .errors import PublisherError
-from .impose import SHEETS
+from .sizes import SHEETS
 from .preflight.report import TARGETS
 
 err = Console(stderr=True, highlight=False)
@@ -61,9 +56,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show WeasyPrint's layout warnings.")
 @click.option("--no-check", is_flag=True, help="Skip the preflight of the written files.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256),
+              help="Processes that render in parallel [default: one per core].")
+@click.option("--force", is_flag=True, help="Render everything again, ignoring the cache.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
-          verbose: bool, no_check: bool) -> None:
+          verbose: bool, no_check: bool, jobs: int | None, force: bool) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
@@ -76,10 +74,15 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
 
     with _progress(quiet) as progress:
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
-                                             check=not no_check), root)
+                                             check=not no_check, jobs=jobs, force=force), root)
     if not quiet:
+        if result.up_to_date:
+            out.print("nothing changed since the last build: the PDFs are up to date")
         for output in result.outputs:
-            out.print(f"wrote {_show(output.path)} ({output.pages} pages)")
+            verb = "kept" if result.up_to_date else "wrote"
+            out.print(f"{verb} {_show(output.path)} ({output.pages} pages)")
+        if result.reused and verbose:
+            out.print(f"rendered {result.rendered} parts, reused {result.reused} from the cache")
     errors = _print_reports(result.reports, quiet=quiet, summary_only=True)
     if not quiet:
         out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")
@@ -274,6 +277,9 @@ def proof(ctx: click.Context, pdf: Path, out_dir: Path, dpi: int, bleed: bool) -
 
 def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) -> int:
     """Print preflight reports (errors only when quiet); return the number of errors."""
+    from rich import box
+    from rich.table import Table
+
     from .preflight import page_ranges
 
     errors = sum(report.errors for report in reports)
@@ -318,6 +324,10 @@ def _progress(quiet: bool):
                 out.print(f"[{done + 1}/{total}] {step}")
         yield plain
         return
+    from rich.progress import (
+        BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+    )
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .errors import PublisherError
+from .sizes import PAGE_SIZES
 from .schema import Strict, validate
 from .yamlsource import YamlDocument, parse_yaml, read_text
 
@@ -20,13 +21,6 @@ MAX_CONFIG_BYTES = 1_000_000
 
 POINTS_PER = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "px": 0.75, "pc": 12.0}
 
-# Trim sizes in millimetres, portrait.
-PAGE_SIZES = {
-    "A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "A6": (105, 148),
-    "B5": (176, 250), "DL": (99, 210),
-    "LETTER": (215.9, 279.4), "LEGAL": (215.9, 355.6), "TABLOID": (279.4, 431.8),
-    "HALF-LETTER": (139.7, 215.9),
-}
 
 
 def parse_length(value: object) -> float:

@@ -16,6 +16,10 @@ class PublisherError(Exception):
         self.line = line
         self.fix = fix
 
+    def __reduce__(self):
+        # Errors travel back from worker processes: keep file, line and fix.
+        return _restore, (self.message, self.path, self.line, self.fix)
+
     def location(self, relative_to: Path | None = None) -> str:
         if self.path is None:
             return ""
@@ -35,3 +39,7 @@ class PublisherError(Exception):
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def _restore(message, path, line, fix) -> PublisherError:
+    return PublisherError(message, path=path, line=line, fix=fix)

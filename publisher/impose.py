@@ -26,6 +26,7 @@ from pypdf.generic import (
 )
 
 from .errors import PublisherError
+from .sizes import SHEETS, US_SHEETS
 from .press import (
     MARK_GAP,
     MARK_LENGTH,
@@ -38,10 +39,6 @@ from .press import (
     stroke,
 )
 
-# Sheet sizes in millimetres, portrait; SRA3 is the press sheet for A4 booklets with bleed.
-SHEETS = {"A4": (210, 297), "A3": (297, 420), "SRA3": (320, 450),
-          "Letter": (215.9, 279.4), "Tabloid": (279.4, 431.8)}
-US_SHEETS = {"Letter", "Tabloid"}
 MARK_ROOM = MARK_GAP + MARK_LENGTH + 1 * MM  # outside the bleed, for crop and fold marks
 
 

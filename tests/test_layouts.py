@@ -168,9 +168,10 @@ def test_init_then_build_then_new_message(tmp_path):
 def test_progress_is_plain_lines_without_a_terminal_and_quiet_means_quiet(built, tmp_path):
     project = copy_project(tmp_path / "p")
     result = publisher("build", cwd=project)
-    assert result.stdout.splitlines()[:3] == [
-        "[1/6] brochure bjut-leadership", "[2/6] brochure ustb-chancellor-president",
-        "[3/6] booklet"]
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["[1/11] brochure bjut-leadership",
+                         "[2/11] brochure ustb-chancellor-president", "[3/11] booklet front"]
+    assert lines[10] == "[11/11] checking booklet.pdf"
     quiet = subprocess.run([sys.executable, "-m", "publisher", "build", "-q"], cwd=project,
                            capture_output=True, text=True, env={**os.environ})
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""

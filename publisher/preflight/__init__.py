@@ -2,28 +2,27 @@
 
 Works on any PDF, ours or not. Each check reads one aspect (boxes, folding, fonts, colour,
 PDF/X identification, placement) and yields findings; :func:`preflight` runs them all.
+The checks load pypdf and PDFium only when a file is checked.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import PublisherError
-from .boxes import check_boxes, check_folding
-from .colour import check_colour, check_pdfx
-from .document import Document
-from .fonts import check_fonts
-from .placement import check_placement
 from .report import MM, TARGETS, Finding, Options, Report, Row, page_ranges
 
-__all__ = ["CHECKS", "MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges",
-           "preflight"]
-
-CHECKS = (check_boxes, check_folding, check_pdfx, check_fonts, check_colour, check_placement)
+__all__ = ["MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges", "preflight"]
 
 
 def preflight(path: Path, options: Options = Options()) -> Report:
     """Check the PDF at ``path``. A file that is not a readable PDF gives one error finding."""
+    from ..errors import PublisherError
+    from .boxes import check_boxes, check_folding
+    from .colour import check_colour, check_pdfx
+    from .document import Document
+    from .fonts import check_fonts
+    from .placement import check_placement
+
     try:
         document = Document(path)
     except PublisherError as error:
@@ -31,7 +30,8 @@ def preflight(path: Path, options: Options = Options()) -> Report:
             Finding("error", "file.unreadable", error.message, error.fix or "")])
     try:
         report = Report(Path(path), len(document.pages), options.target)
-        for check in CHECKS:
+        for check in (check_boxes, check_folding, check_pdfx, check_fonts, check_colour,
+                      check_placement):
             report.findings.extend(check(document, options))
         return report
     finally:

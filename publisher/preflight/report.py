@@ -78,6 +78,14 @@ class Report:
         return sorted(rows, key=lambda row: (row.severity != "error",
                                              row.pages[:1] or (0,), row.check))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        """The report :meth:`as_dict` described (findings on several pages come back one per
+        page, as they were found)."""
+        findings = [Finding(row["severity"], row["check"], row["message"], row["fix"], page)
+                    for row in data["findings"] for page in (row["pages"] or [None])]
+        return cls(Path(data["file"]), data["pages"], data["target"], findings)
+
     def as_dict(self) -> dict:
         return {"file": str(self.path), "pages": self.pages, "target": self.target,
                 "errors": self.errors, "warnings": self.warnings,

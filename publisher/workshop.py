@@ -1,0 +1,143 @@
+"""Rendering parts, in this process or in worker processes that each load WeasyPrint, the
+project and its templates once and then render many parts.
+
+A part is one rendered piece with its page count: a brochure, a message of the booklet at its
+folio, the booklet's front matter, its back cover. Parts do not depend on which process made
+them, so the output is the same byte for byte whatever the number of jobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str                   # "brochure", "part", "front", "back"
+    slug: str = ""
+    folio: int = 0
+    starts: tuple[tuple[str, int], ...] = ()   # front: message slug → folio, () to measure
+
+
+@dataclass
+class Part:
+    pdf: bytes
+    pages: int
+    body_pages: int = 0         # brochure: pages of the message itself
+    raw: bytes = b""            # brochure: before press finishing (a letterfold collection)
+
+
+class Workshop:
+    """Everything a render needs, loaded once per process."""
+
+    def __init__(self, root: Path, date: dt.datetime):
+        from dataclasses import replace
+
+        from .config import load_project
+        from .content import read_messages
+        from .layout import Layout
+        from .press import load_profile, press_spec
+        from .render import Renderer
+
+        self.project = load_project(root)
+        self.messages = {message.slug: message for message in read_messages(self.project)}
+        self.layout = Layout(self.project)
+        profile = load_profile(self.project)
+        # One date for every part, decided by the build, not by each worker's clock.
+        self.spec = replace(press_spec(self.project, profile), date=date)
+        self.renderer = Renderer(self.project, profile)
+
+    def run(self, task: Task) -> Part:
+        from . import booklet, brochure
+
+        if task.kind == "brochure":
+            return brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
+                                          self.spec)
+        ordered = list(self.messages.values())
+        if task.kind == "part":
+            return booklet.render_part(self.messages[task.slug], task.folio, self.layout,
+                                       self.renderer)
+        if task.kind == "front":
+            return booklet.render_front(ordered, dict(task.starts), self.layout, self.renderer)
+        if task.kind == "back":
+            return booklet.render_back(ordered, self.layout, self.renderer)
+        raise ValueError(task.kind)
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+_workshop: Workshop | None = None
+
+
+def _start_worker(root: Path, date: dt.datetime) -> None:
+    global _workshop
+    _workshop = Workshop(root, date)
+
+
+def _run_in_worker(task: Task) -> Part:
+    return _workshop.run(task)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class Workshops:
+    """Runs tasks: in this process for one job, else in a pool started on first use."""
+
+    def __init__(self, root: Path, date: dt.datetime, jobs: int):
+        self.root, self.date, self.jobs = root, date, max(1, jobs)
+        self._local: Workshop | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, task: Task) -> Future:
+        if self.jobs == 1:
+            future: Future = Future()
+            try:
+                future.set_result(self.local.run(task))
+            except BaseException as error:  # delivered by .result(), as from a pool
+                future.set_exception(error)
+            return future
+        return self.pool.submit(_run_in_worker, task)
+
+    def call(self, function, *args) -> Future:
+        """``function(*args)`` in a worker if the pool is running, else here (starting workers
+        costs more than light work such as preflight)."""
+        if self._pool is not None:
+            return self._pool.submit(function, *args)
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+    @property
+    def local(self) -> Workshop:
+        if self._local is None:
+            self._local = Workshop(self.root, self.date)
+        return self._local
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Workers fork from a server that has imported WeasyPrint once: no worker pays it.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint", "publisher.workshop"])
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+                                             initializer=_start_worker,
+                                             initargs=(self.root, self.date))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

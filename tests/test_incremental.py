@@ -1,0 +1,126 @@
+"""Incremental and parallel builds: the cache renders only what changed, and neither the cache
+nor the number of jobs changes a byte of the output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from publisher.build import build
+
+from .conftest import copy_project
+from .test_errors import edit, snapshot
+
+BROCHURES = ("bjut-leadership", "ustb-chancellor-president")
+# Parts of the seed project: 2 brochures, booklet front, back, 2 messages, contents.
+ALL_PARTS = 7
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A fresh copy of the seed project, built once, with a fixed date (reproducible)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    root = copy_project(tmp_path / "project")
+    first = build(root, jobs=1, check=False)
+    assert (first.rendered, first.reused) == (ALL_PARTS, 0)
+    return root
+
+
+def outputs(root):
+    return snapshot(root / "out")
+
+
+def test_nothing_changed_renders_nothing_and_writes_nothing(project):
+    before = outputs(project)
+    times = {path: (project / "out" / path).stat().st_mtime_ns for path in before}
+    result = build(project, jobs=1, check=False)
+    assert result.up_to_date and result.rendered == 0
+    assert outputs(project) == before
+    assert {path: (project / "out" / path).stat().st_mtime_ns for path in before} == times
+
+
+def test_nothing_changed_does_not_import_weasyprint(project):
+    code = ("import sys; from publisher.build import build; "
+            f"r = build({str(project)!r}, check=False); "
+            "assert r.up_to_date; print('weasyprint' in sys.modules, 'pydantic' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert found == ["False", "False"]
+
+
+def test_cache_hits_give_the_same_bytes_as_rendering_everything(project):
+    cached = outputs(project)
+    (project / "out/booklet.pdf").unlink()  # force a build that reuses every part
+    result = build(project, jobs=1, check=False)
+    assert (result.rendered, result.reused) == (0, ALL_PARTS)
+    assert outputs(project) == cached
+    forced = build(project, jobs=1, check=False, force=True)
+    assert (forced.rendered, forced.reused) == (ALL_PARTS, 0)
+    assert outputs(project) == cached
+
+
+def test_an_edited_message_renders_only_its_parts(project):
+    before = outputs(project)
+    message = project / "content/messages/ustb-chancellor-president.md"
+    edit(message, "Seeking truth in the past seven decades",
+         "Seeking truth over the past seven decades")
+    result = build(project, jobs=1, check=False)
+    # Its brochure and its booklet part; the cover, contents, back and the other message kept.
+    assert (result.rendered, result.reused) == (2, ALL_PARTS - 2)
+    after = outputs(project)
+    assert after["brochures/bjut-leadership.pdf"] == before["brochures/bjut-leadership.pdf"]
+    assert after["brochures/ustb-chancellor-president.pdf"] != \
+        before["brochures/ustb-chancellor-president.pdf"]
+    assert after["booklet.pdf"] != before["booklet.pdf"]
+    # Undoing the edit comes back to the very same bytes, from the cache... of this build only.
+    edit(message, "Seeking truth over the past seven decades",
+         "Seeking truth in the past seven decades")
+    build(project, jobs=1, check=False)
+    assert outputs(project) == before
+
+
+def test_a_new_title_renders_the_contents_again(project):
+    edit(project / "content/messages/bjut-leadership.md", "title: Message from the Leadership",
+         "title: A Message from the Leadership")
+    result = build(project, jobs=1, check=False)
+    # Brochure, booklet part, contents (measured and numbered), back cover: the title is in
+    # the front matter every part of the booklet's covers may show.
+    assert result.rendered == 5 and result.reused == 2
+
+
+@pytest.mark.parametrize("change", ["template", "theme", "font", "config"])
+def test_a_change_to_the_layout_fonts_or_settings_renders_everything(project, change):
+    if change == "template":
+        edit(project / "layouts/base/signatures.html", "<footer", "<footer data-edited")
+    elif change == "theme":
+        edit(project / "layouts/classic/theme.yaml", "size: 10.5pt", "size: 10.4pt")
+    elif change == "font":
+        font = project / "fonts/lato/Lato-Regular.ttf"
+        font.write_bytes(font.read_bytes())  # the same bytes: nothing to do …
+        assert build(project, jobs=1, check=False).up_to_date
+        (project / "fonts/lato/LICENSE-copy.txt").write_text("a new file in fonts/")
+    else:
+        edit(project / "content/publication.yaml", "venue: Beijing, China",
+             "venue: Beijing, People's Republic of China")
+    result = build(project, jobs=1, check=False)
+    assert (result.rendered, result.reused) == (ALL_PARTS, 0)
+
+
+def test_jobs_1_and_jobs_2_give_identical_bytes(project, tmp_path):
+    one = outputs(project)
+    other = copy_project(tmp_path / "other")
+    result = build(other, jobs=2, check=False)
+    assert result.rendered == ALL_PARTS
+    assert outputs(other) == one
+
+
+def test_a_damaged_cache_is_rendered_again(project):
+    before = outputs(project)
+    for blob in (project / ".publisher-cache/parts").glob("*.bin"):
+        blob.write_bytes(blob.read_bytes()[:100])
+    (project / "out/booklet.pdf").unlink()
+    result = build(project, jobs=1, check=False)
+    assert result.rendered == ALL_PARTS
+    assert outputs(project) == before
