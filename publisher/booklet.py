@@ -78,10 +78,11 @@ def plan_starts(messages: list[Message], front_pages: int,
     return starts
 
 
-def assemble(messages: list[Message], front: Part, measured_front: int,
-             parts: dict[str, Part], back: Part, starts: dict[str, int],
-             spec: PressSpec, layout: Layout) -> tuple[bytes, BookletPlan]:
-    if front_length(front) != measured_front:
+def assemble(messages: list[Message], front: Part, parts: dict[str, Part], back: Part,
+             starts: dict[str, int], spec: PressSpec, layout: Layout
+             ) -> tuple[bytes, BookletPlan]:
+    first = min(starts.values(), default=front_length(front) + 1)
+    if front_length(front) != first - 1:
         raise PublisherError("the contents page changed length once page numbers were added",
                              path=layout.dir, fix="give the contents page more room in the layout")
     back_page, blank_page = _pdf_pages(back.pdf)
@@ -92,7 +93,7 @@ def assemble(messages: list[Message], front: Part, measured_front: int,
             writer.add_page(page)
 
     add(_pdf_pages(front.pdf))
-    add([blank_page] * (measured_front - front.pages))
+    add([blank_page] * (first - 1 - front.pages))
     for index, message in enumerate(messages):
         part = parts[message.slug]
         add(_pdf_pages(part.pdf))
@@ -109,7 +110,8 @@ def assemble(messages: list[Message], front: Part, measured_front: int,
         writer.add_outline_item(title=f"{message.institution}: {message.title}",
                                 page_number=starts[message.slug] - 1)
     writer.page_mode = "/UseOutlines"
-    return finish(writer, spec), BookletPlan(starts=starts, pages=total)
+    sources = [front.pdf, *(parts[m.slug].pdf for m in messages), back.pdf]
+    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
 
 
 def collection(messages: list[Message], brochures: dict[str, Part],
@@ -128,7 +130,8 @@ def collection(messages: list[Message], brochures: dict[str, Part],
         writer.add_outline_item(title=f"{message.institution}: {message.title}",
                                 page_number=starts[message.slug] - 1)
     writer.page_mode = "/UseOutlines"
-    return finish(writer, spec), BookletPlan(starts=starts, pages=total)
+    sources = [brochures[m.slug].raw for m in messages]
+    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
 
 
 def _even(count: int) -> int:

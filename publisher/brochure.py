@@ -33,7 +33,7 @@ def make_brochure(message: Message, layout: Layout, renderer: Renderer,
     raw = renderer.write(document, pages)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
     title = f"{message.title} — {message.institution}"
-    pdf = finish(writer, spec.with_title(title, language=message.language))
+    pdf = finish(writer, spec.with_title(title, language=message.language), sources=[raw])
     return Part(pdf, len(pages), body_pages=body_pages,
                 raw=raw if layout.theme.fold == "letterfold" else b"")
 

@@ -41,12 +41,14 @@ Progress = Callable[[str, int, int], None]
 
 def build(root: Path, out: Path | None = None,
           progress: Progress = lambda step, done, total: None, *,
-          check: bool = True, jobs: int | None = None, force: bool = False) -> BuildResult:
+          check: bool = True, jobs: int | None = None, force: bool = False,
+          workshops=None) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
     ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
     is the number of processes that render (default: one per core); ``force`` renders
-    everything again instead of reusing the cache.
+    everything again instead of reusing the cache. ``workshops`` keeps renderers warm between
+    builds (``publisher serve``); by default they are started for this build and stopped.
 
     Everything is read and checked before anything is rendered, and nothing is written until
     everything is rendered: on any error the previous outputs stay as they were. With
@@ -72,12 +74,19 @@ def build(root: Path, out: Path | None = None,
     layout = Layout(project)
     profile = load_profile(project)
     spec = press_spec(project, profile)
-    workshops = Workshops(root, spec.date, jobs or default_jobs())
+    own = workshops is None
+    if own:
+        if jobs is None:  # worker processes pay off only with enough to render
+            jobs = default_jobs() if _misses(cache, project, messages, layout, spec) >= 4 else 1
+        workshops = Workshops(root, spec.date, jobs)
+    else:
+        workshops.reset(spec.date)
     try:
         result = _render_and_write(project, messages, layout, spec, cache, workshops, out,
                                    progress, check)
     finally:
-        workshops.close()
+        if own:
+            workshops.close()
     cache.save_record(Record(
         inputs=inputs,
         outputs={o.path.relative_to(out).as_posix(): {"pages": o.pages,
@@ -97,8 +106,7 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
     keys = _Keys(project, messages, layout, spec)
     letterfold = layout.theme.fold == "letterfold"
     # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
-    total = len(messages) + (1 if letterfold else len(messages) + 4) \
-        + (len(messages) + 1 if check else 0)
+    total = len(messages) + (1 if letterfold else len(messages) + 3) + (1 if check else 0)
     result = BuildResult()
     done = 0
 
@@ -112,25 +120,26 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
                 futures[name] = (workshops.submit(task), key)
                 continue
             header, blobs = cached
-            found[name] = Part(blobs[0], header["pages"], header["body_pages"], blobs[1])
+            found[name] = Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
+                               header.get("report"))
             progress(_label(name) + " (cached)", done, total)
             result.reused += 1
             done += 1
         for name, (future, key) in futures.items():
             progress(_label(name), done, total)
             part = future.result()
-            cache.put(key, {"pages": part.pages, "body_pages": part.body_pages},
-                      [part.pdf, part.raw])
+            cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
+                            "report": part.report}, [part.pdf, part.raw])
             found[name] = part
             result.rendered += 1
             done += 1
         return found
 
-    # 1. Brochures, and the booklet's front matter (to measure it) and back cover.
-    tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug), keys.brochure(m))
+    # 1. Brochures (preflighted where they are made), and the booklet's back cover.
+    options = preflight_options(project, layout) if check else None
+    tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug, check=options), keys.brochure(m))
              for m in messages}
     if not letterfold:
-        tasks["booklet front"] = (Task("front"), keys.front({}))
         tasks["booklet back"] = (Task("back"), keys.back())
     first = parts(tasks)
     brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
@@ -140,30 +149,40 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
         done += 1
         data, plan = booklet.collection(messages, brochures, spec)
     else:
-        # 2. Each message at its folio. A message takes as many pages in the booklet as in its
-        # brochure (same text block), so all folios are known now and the parts can be
-        # rendered together; the lengths are checked, and a surprise re-plans the rest.
-        measured = booklet.front_length(first["booklet front"])
+        # 2. The messages at their folios, and the front matter with the contents. A message
+        # takes as many pages in the booklet as in its brochure (the same text block), and the
+        # front matter is expected to fill one sheet side pair (cover, contents): so every
+        # folio is known now and all parts render together. Both are checked after rendering;
+        # a surprise re-plans, and only parts whose folio moved are rendered again.
+        measured = FRONT_PAGES
         lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
         rendered: dict[tuple[str, int], Part] = {}
-        for _attempt in range(len(messages) + 1):
+        fronts: dict[tuple, Part] = {}
+        for _attempt in range(len(messages) + 3):
             starts = booklet.plan_starts(messages, measured, lengths)
             wanted = {f"booklet:{slug}@{folio}": (Task("part", slug, folio),
                                                   keys.part(slug, folio))
                       for slug, folio in starts.items() if (slug, folio) not in rendered}
+            plan_key = tuple(starts.items())
+            if plan_key not in fronts:
+                wanted["booklet contents"] = (Task("front", starts=plan_key),
+                                              keys.front(starts))
             for name, part in parts(wanted).items():
+                if name == "booklet contents":
+                    fronts[plan_key] = part
+                    continue
                 slug, folio = name.removeprefix("booklet:").split("@")
                 rendered[slug, int(folio)] = part
             actual = {slug: rendered[slug, folio].pages for slug, folio in starts.items()}
-            if actual == lengths:
+            front_pages = booklet.front_length(fronts[plan_key])
+            if actual == lengths and front_pages == measured:
                 break
-            lengths = actual
+            lengths, measured = actual, front_pages
         final = {slug: rendered[slug, folio] for slug, folio in starts.items()}
-        front = parts({"booklet contents": (Task("front", starts=tuple(starts.items())),
-                                            keys.front(starts))})["booklet contents"]
+        front = fronts[plan_key]
         progress("booklet", done, total)
         done += 1
-        data, plan = booklet.assemble(messages, front, measured, final,
+        data, plan = booklet.assemble(messages, front, final,
                                       first["booklet back"], starts, spec, layout)
 
     with Staging(out) as staging:
@@ -175,13 +194,31 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
         staging.commit(prune={"brochures": "*.pdf"})
 
     if check:
-        options = preflight_options(project, layout)
-        futures = [workshops.call(preflight, output.path, options) for output in result.outputs]
-        for index, (output, future) in enumerate(zip(result.outputs, futures)):
-            progress(f"checking {output.path.name}", done + index, total)
-            result.reports.append(future.result())
+        # Brochures were checked when they were made (and their reports cached with them);
+        # the booklet is checked now.
+        progress("checking booklet.pdf", done, total)
+        for output, message in zip(result.brochures, messages):
+            part = brochures[message.slug]
+            report = part.report
+            if report is None:  # made by a build without checks: check it now, keep it
+                report = preflight(output.path, options).as_dict()
+                part.report = report
+                cache.put(keys.brochure(message), {"pages": part.pages,
+                          "body_pages": part.body_pages, "report": report},
+                          [part.pdf, part.raw])
+            result.reports.append(Report.from_dict({**report, "file": str(output.path)}))
+        result.reports.append(preflight(result.booklet.path, options))
     progress("done", total, total)
     return result
+
+
+def _misses(cache: Cache, project, messages, layout, spec) -> int:
+    """How many brochures are not in the cache (each brings a booklet part with it)."""
+    keys = _Keys(project, messages, layout, spec)
+    return sum(not cache.has(keys.brochure(message)) for message in messages)
+
+
+FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents
 
 
 def _label(name: str) -> str:

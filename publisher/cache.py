@@ -124,6 +124,9 @@ class Cache:
         self.used.add(key)
         return header, blobs
 
+    def has(self, key: str) -> bool:
+        return self.read and all(path.is_file() for path in self._paths(key))
+
     def put(self, key: str, header: dict, blobs: list[bytes]) -> None:
         header_path, blob_path = self._paths(key)
         header_path.parent.mkdir(parents=True, exist_ok=True)

@@ -88,10 +88,13 @@ def press_spec(project: Project, profile: bytes) -> PressSpec:
         keywords=tuple(publication.keywords), language=publication.language)
 
 
-def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True) -> bytes:
+def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
+           sources: list[bytes] | None = None) -> bytes:
     """Make ``writer``'s pages and catalog print-ready; return the PDF bytes.
 
-    With ``pages=False`` the page boxes and marks are left as they are (imposed sheets)."""
+    With ``pages=False`` the page boxes and marks are left as they are (imposed sheets).
+    ``sources``, the PDFs the pages came from, give the document ID; without them the file
+    is written twice, the ID being the hash of the first writing."""
     registration = None
     for page in writer.pages:
         fix_transparency_group(page)
@@ -134,11 +137,18 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True) -> bytes:
     writer.pdf_header = b"%PDF-1.6"
 
     # The document ID comes from the content itself, so equal inputs give equal bytes.
-    writer.xmp_metadata = _xmp(spec, "00000000-0000-0000-0000-000000000000")
-    writer._ID = None
-    draft = io.BytesIO()
-    writer.write(draft)
-    digest = hashlib.sha256(draft.getvalue()).digest()
+    if sources is not None:
+        h = hashlib.sha256(repr(replace(spec, profile=b"")).encode())
+        h.update(hashlib.sha256(spec.profile).digest())
+        for source in sources:
+            h.update(hashlib.sha256(source).digest())
+        digest = h.digest()
+    else:
+        writer.xmp_metadata = _xmp(spec, "00000000-0000-0000-0000-000000000000")
+        writer._ID = None
+        draft = io.BytesIO()
+        writer.write(draft)
+        digest = hashlib.sha256(draft.getvalue()).digest()
     writer.xmp_metadata = _xmp(spec, str(uuid.UUID(bytes=digest[:16], version=4)))
     writer._ID = ArrayObject([ByteStringObject(digest[:16]), ByteStringObject(digest[:16])])
     metadata = root["/Metadata"].get_object()

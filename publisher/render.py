@@ -29,7 +29,8 @@ class Renderer:
         self.profile = profile
         self.roots = [project.content_dir.resolve(), project.layouts_dir.resolve(),
                       project.fonts_dir.resolve()]
-        self._cmyk_cache: dict[Path, tuple[bytes, str]] = {}
+        # Converted pictures by path and file state: a long-lived renderer sees edits.
+        self._cmyk_cache: dict[tuple, tuple[bytes, str]] = {}
 
     @cached_property
     def _weasyprint(self):
@@ -107,9 +108,11 @@ class Renderer:
 
     def _press_image(self, path: Path, source: Path) -> tuple[bytes, str]:
         """Raster images converted to the output intent's CMYK (grey stays grey)."""
-        if path not in self._cmyk_cache:
-            self._cmyk_cache[path] = convert_for_press(path, self.profile, source)
-        return self._cmyk_cache[path]
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in self._cmyk_cache:
+            self._cmyk_cache[key] = convert_for_press(path, self.profile, source)
+        return self._cmyk_cache[key]
 
 
 class _FailureLog(logging.Handler):

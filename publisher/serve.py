@@ -70,6 +70,10 @@ class Preview:
         self.state = State()
         self.changed = threading.Condition()
         self._build_lock = threading.Lock()
+        # One warm renderer for every rebuild: WeasyPrint, fonts and templates stay loaded.
+        from .workshop import Workshops
+
+        self.workshops = Workshops(root, None, jobs=1)
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -84,7 +88,7 @@ class Preview:
             version = self.state.version + 1
             out = self.folder / "out"
             try:
-                result = build(self.root, out)
+                result = build(self.root, out, workshops=self.workshops)
                 documents = [self._document(result.booklet.path, "Booklet", version)]
                 documents += [self._document(o.path, o.path.stem, version)
                               for o in result.brochures]

@@ -21,7 +21,8 @@ class Task:
     kind: str                   # "brochure", "part", "front", "back"
     slug: str = ""
     folio: int = 0
-    starts: tuple[tuple[str, int], ...] = ()   # front: message slug → folio, () to measure
+    starts: tuple[tuple[str, int], ...] = ()   # front: message slug → folio
+    check: object = None        # brochure: preflight Options, to check it where it was made
 
 
 @dataclass
@@ -30,34 +31,54 @@ class Part:
     pages: int
     body_pages: int = 0         # brochure: pages of the message itself
     raw: bytes = b""            # brochure: before press finishing (a letterfold collection)
+    report: dict | None = None  # brochure: its preflight, as Report.as_dict()
 
 
 class Workshop:
     """Everything a render needs, loaded once per process."""
 
     def __init__(self, root: Path, date: dt.datetime):
+        self.root = root
+        self.renderer = None
+        self.reload(date)
+
+    def reload(self, date: dt.datetime) -> None:
+        """Read the project again after an edit. WeasyPrint and its fonts stay loaded unless
+        the fonts or the colour profile changed."""
         from dataclasses import replace
 
+        from .cache import tree_digest
         from .config import load_project
         from .content import read_messages
         from .layout import Layout
         from .press import load_profile, press_spec
         from .render import Renderer
 
-        self.project = load_project(root)
+        self.project = load_project(self.root)
         self.messages = {message.slug: message for message in read_messages(self.project)}
         self.layout = Layout(self.project)
         profile = load_profile(self.project)
         # One date for every part, decided by the build, not by each worker's clock.
         self.spec = replace(press_spec(self.project, profile), date=date)
-        self.renderer = Renderer(self.project, profile)
+        fonts = (tree_digest(self.project.fonts_dir), profile)
+        if self.renderer is None or self._fonts != fonts:
+            self.renderer = Renderer(self.project, profile)
+            self._fonts = fonts
+        else:
+            self.renderer.project = self.project  # same folders, newly read settings
 
     def run(self, task: Task) -> Part:
         from . import booklet, brochure
 
         if task.kind == "brochure":
-            return brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
+            part = brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
                                           self.spec)
+            if task.check is not None:
+                from .preflight import preflight
+
+                name = Path("brochures") / f"{task.slug}.pdf"
+                part.report = preflight(name, task.check, data=part.pdf).as_dict()
+            return part
         ordered = list(self.messages.values())
         if task.kind == "part":
             return booklet.render_part(self.messages[task.slug], task.folio, self.layout,
@@ -83,6 +104,19 @@ def _run_in_worker(task: Task) -> Part:
     return _workshop.run(task)
 
 
+def _context():
+    """How worker processes start. Forking needs no ``if __name__ == "__main__"`` guard in
+    the calling program (a script, a notebook, stdin) and is safe while this process runs no
+    other thread; otherwise workers come from a fork server that imported WeasyPrint once."""
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", "publisher.workshop"])
+    return context
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -93,10 +127,17 @@ def default_jobs() -> int:
 class Workshops:
     """Runs tasks: in this process for one job, else in a pool started on first use."""
 
-    def __init__(self, root: Path, date: dt.datetime, jobs: int):
+    def __init__(self, root: Path, date: dt.datetime | None, jobs: int):
         self.root, self.date, self.jobs = root, date, max(1, jobs)
         self._local: Workshop | None = None
         self._pool: ProcessPoolExecutor | None = None
+
+    def reset(self, date: dt.datetime) -> None:
+        """Before another build by the same (warm) workshops: the project may have changed."""
+        self.date = date
+        if self._local is not None:
+            self._local.reload(date)
+        self.close()  # workers hold the old project; new ones are started on demand
 
     def submit(self, task: Task) -> Future:
         if self.jobs == 1:
@@ -129,10 +170,7 @@ class Workshops:
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # Workers fork from a server that has imported WeasyPrint once: no worker pays it.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "publisher.workshop"])
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
                                              initializer=_start_worker,
                                              initargs=(self.root, self.date))
         return self._pool

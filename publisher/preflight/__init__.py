@@ -14,8 +14,9 @@ from .report import MM, TARGETS, Finding, Options, Report, Row, page_ranges
 __all__ = ["MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges", "preflight"]
 
 
-def preflight(path: Path, options: Options = Options()) -> Report:
-    """Check the PDF at ``path``. A file that is not a readable PDF gives one error finding."""
+def preflight(path: Path, options: Options = Options(), data: bytes | None = None) -> Report:
+    """Check the PDF at ``path`` (or ``data``, the bytes of a PDF to be written there).
+    A file that is not a readable PDF gives one error finding."""
     from ..errors import PublisherError
     from .boxes import check_boxes, check_folding
     from .colour import check_colour, check_pdfx
@@ -24,7 +25,7 @@ def preflight(path: Path, options: Options = Options()) -> Report:
     from .placement import check_placement
 
     try:
-        document = Document(path)
+        document = Document(path, data)
     except PublisherError as error:
         return Report(Path(path), 0, options.target, [
             Finding("error", "file.unreadable", error.message, error.fix or "")])

@@ -5,6 +5,7 @@ pypdf reads the structure; PDFium (opened lazily) measures where things are draw
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ def _box(rectangle) -> Box:
 class Document:
     """One PDF under inspection."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, data: bytes | None = None):
+        """The PDF at ``path``, or ``data`` (a PDF not written yet; ``path`` names it)."""
         self.path = Path(path)
+        self.data = data
         try:
-            self.reader = PdfReader(self.path)
+            self.reader = PdfReader(io.BytesIO(data) if data is not None else self.path)
             if self.reader.is_encrypted:
                 raise PublisherError("the PDF is encrypted", path=self.path,
                                      fix="export it again without a password or restrictions")
@@ -73,7 +76,7 @@ class Document:
     def pdfium(self):
         import pypdfium2
 
-        return pypdfium2.PdfDocument(str(self.path))
+        return pypdfium2.PdfDocument(self.data if self.data is not None else str(self.path))
 
     def close(self) -> None:
         if "pdfium" in self.__dict__:
