@@ -17,7 +17,7 @@ PAGES_PER_SHEET = 4  # one sheet folded once
 
 
 def make_brochure(message: Message, layout: Layout, renderer: Renderer,
-                  spec: PressSpec) -> Part:
+                  spec: PressSpec, *, raw: bool = False) -> Part:
     """The print-ready PDF of ``message``'s brochure, with its page count and the number of
     pages the message itself takes (the booklet's plan uses it)."""
     document = renderer.render(layout.html("brochure", messages=[message]), source=message.path)
@@ -30,12 +30,15 @@ def make_brochure(message: Message, layout: Layout, renderer: Renderer,
         padding = -(len(body) + 1) % PAGES_PER_SHEET
         pages = [*body, *[blank] * padding, back]
         body_pages = len(body) - 1  # after the cover
-    raw = renderer.write(document, pages)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    unfinished = renderer.write(document, pages)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(unfinished)))
     title = f"{message.title} — {message.institution}"
-    pdf = finish(writer, spec.with_title(title, language=message.language), sources=[raw])
-    return Part(pdf, len(pages), body_pages=body_pages,
-                raw=raw if layout.theme.fold == "letterfold" else b"")
+    pdf = finish(writer, spec.with_title(title, language=message.language),
+                 sources=[unfinished])
+    # The unfinished PDF is kept where it is used again: a letterfold collection, or the
+    # shared pages of a personalised run.
+    keep = raw or layout.theme.fold == "letterfold"
+    return Part(pdf, len(pages), body_pages=body_pages, raw=unfinished if keep else b"")
 
 
 def letterfold_pages(document, message: Message) -> list:

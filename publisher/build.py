@@ -197,7 +197,7 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
         # Brochures were checked when they were made (and their reports cached with them);
         # the booklet is checked now.
         progress("checking booklet.pdf", done, total)
-        for output, message in zip(result.brochures, messages):
+        for output, message in zip(result.brochures, messages, strict=True):
             part = brochures[message.slug]
             report = part.report
             if report is None:  # made by a build without checks: check it now, keep it

@@ -59,9 +59,18 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
               help="Processes that render in parallel [default: one per core].")
 @click.option("--force", is_flag=True, help="Render everything again, ignoring the cache.")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Personalised run: one brochure per row of this CSV, JSON or YAML guest "
+                   "list, into OUT/personalised/.")
+@click.option("--message", "message_slug", metavar="NAME",
+              help="With --data: the message to personalise (its file name without .md).")
+@click.option("--key", metavar="COLUMN", help="With --data: the column that names the files "
+              "[default: id, else name].")
+@click.option("--combined", is_flag=True, help="With --data: also one print file of them all.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
-          verbose: bool, no_check: bool, jobs: int | None, force: bool) -> None:
+          verbose: bool, no_check: bool, jobs: int | None, force: bool, data: Path | None,
+          message_slug: str | None, key: str | None, combined: bool) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
@@ -72,6 +81,18 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
     started = time.perf_counter()
     root = project.resolve()
 
+    if data is not None:
+        from .personalise import personalise
+
+        with _progress(quiet, unit="brochures") as progress:
+            run = _run(ctx, lambda: personalise(root, data, out_dir, message=message_slug,
+                                                key=key, combined=combined, jobs=jobs,
+                                                progress=progress), root)
+        if not quiet:
+            out.print(f"wrote {run.count} personalised brochures to {_show(run.folder)}"
+                      + (f" and {_show(run.combined)}" if run.combined else "")
+                      + f" in {time.perf_counter() - started:.1f} s")
+        return
     with _progress(quiet) as progress:
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
                                              check=not no_check, jobs=jobs, force=force), root)
@@ -313,14 +334,17 @@ def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) 
 
 
 @contextmanager
-def _progress(quiet: bool):
-    """A progress bar on a terminal; plain lines elsewhere (CI logs); nothing when quiet."""
+def _progress(quiet: bool, unit: str = ""):
+    """A progress bar on a terminal (with the rate and time left when ``unit`` is given);
+    plain lines elsewhere (CI logs); nothing when quiet."""
     if quiet:
         yield lambda step, done, total: None
         return
     if not err.is_terminal:
         def plain(step: str, done: int, total: int) -> None:
-            if done < total:
+            if unit and done and (done % 100 == 0 or done == total):
+                out.print(f"[{done}/{total or '?'}] {unit}")
+            elif not unit and done < total:
                 out.print(f"[{done + 1}/{total}] {step}")
         yield plain
         return
@@ -328,14 +352,28 @@ def _progress(quiet: bool):
         BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
     )
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn()]
+    if unit:
+        from rich.progress import TimeRemainingColumn
+
+        columns += [_RateColumn(unit), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("reading content", total=None)
 
         def update(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=total)
+            bar.update(task, description=step, completed=done, total=total or None)
         yield update
+
+
+def _RateColumn(unit: str):
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task):
+            return Text(f"{task.speed:.1f} {unit}/s" if task.speed else f"– {unit}/s")
+    return RateColumn()
 
 
 def _show(path: Path) -> str:

@@ -25,6 +25,12 @@ class Task:
     check: object = None        # brochure: preflight Options, to check it where it was made
 
 
+@dataclass(frozen=True)
+class PersonalTask:
+    slug: str
+    row: object                 # data.Row
+
+
 @dataclass
 class Part:
     pdf: bytes
@@ -54,6 +60,7 @@ class Workshop:
         from .press import load_profile, press_spec
         from .render import Renderer
 
+        self.shared: dict[str, bytes] = {}  # personalised runs: the pages every row shares
         self.project = load_project(self.root)
         self.messages = {message.slug: message for message in read_messages(self.project)}
         self.layout = Layout(self.project)
@@ -67,9 +74,13 @@ class Workshop:
         else:
             self.renderer.project = self.project  # same folders, newly read settings
 
-    def run(self, task: Task) -> Part:
+    def run(self, task):
         from . import booklet, brochure
 
+        if isinstance(task, PersonalTask):
+            from .personalise import personal_brochure
+
+            return personal_brochure(self, task.slug, task.row)
         if task.kind == "brochure":
             part = brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
                                           self.spec)

@@ -1,0 +1,125 @@
+"""Personalised runs: a brochure per guest, the guest's name on the cover, shared pages
+rendered once, clear errors for bad guest lists, the same bytes whatever the number of jobs."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from publisher.personalise import personalise
+from publisher.preflight import preflight
+
+from . import pdftools
+from .conftest import copy_project
+from .test_errors import publisher
+
+MESSAGE = "bjut-leadership"
+
+
+def guests(path, count: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=["id", "name", "organisation"])
+        writer.writeheader()
+        for number in range(1, count + 1):
+            writer.writerow({"id": f"G{number:03d}", "name": f"Guest Number {number}",
+                             "organisation": "Partner University"})
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("personal")
+    project = copy_project(folder / "project")
+    guests(folder / "guests.csv", 50)
+    result = personalise(project, folder / "guests.csv", message=MESSAGE, combined=True, jobs=1)
+    return project, result
+
+
+def test_one_brochure_per_row_with_the_name_on_the_cover(run):
+    project, result = run
+    files = sorted(result.folder.glob("*.pdf"))
+    assert result.count == 50 and len(files) == 50
+    assert files[0].name == "g001.pdf" and files[-1].name == "g050.pdf"
+    for number in (1, 27, 50):
+        pdf = result.folder / f"g{number:03d}.pdf"
+        assert pdftools.page_count(pdf) == 4
+        cover = " ".join(pdftools.text(pdf, 1).split())
+        assert f"Dear Guest Number {number}," in cover
+        assert PdfReader(pdf).metadata.title.endswith(f"Guest Number {number}")
+    assert not (project / "out/brochures").exists()  # the normal outputs are another command
+
+
+def test_the_shared_pages_are_the_same_for_every_guest(run):
+    _, result = run
+    first, last = (PdfReader(result.folder / name) for name in ("g001.pdf", "g050.pdf"))
+    for index in (1, 2, 3):
+        assert first.pages[index].get_contents().get_data() == \
+            last.pages[index].get_contents().get_data()
+    assert first.pages[0].get_contents().get_data() != last.pages[0].get_contents().get_data()
+
+
+def test_each_personalised_file_and_the_combined_file_are_print_ready(run):
+    project, result = run
+    from publisher.build import preflight_options
+    from publisher.config import load_project
+    from publisher.layout import Layout
+
+    loaded = load_project(project)
+    options = preflight_options(loaded, Layout(loaded))
+    for pdf in (result.folder / "g001.pdf", result.combined):
+        assert preflight(pdf, options).rows() == [], pdf
+    assert pdftools.page_count(result.combined) == 200
+    assert pdftools.info(result.combined)["PDF subtype"] == "PDF/X-4"
+    order = [" ".join(pdftools.text(result.combined, page).split()) for page in (1, 5, 197)]
+    assert "Guest Number 1," in order[0] and "Guest Number 2," in order[1]
+    assert "Guest Number 50," in order[2]
+
+
+def test_jobs_do_not_change_the_bytes_and_json_yaml_lists_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    project = copy_project(tmp_path / "project")
+    rows = [{"name": "Ada Müller", "title": "Dr"}, {"name": "Grace Hopper"},
+            {"name": "Zhang Wei 张伟"}]
+    (tmp_path / "guests.json").write_text(json.dumps(rows, ensure_ascii=False))
+    (tmp_path / "guests.yaml").write_text(
+        "- name: Ada Müller\n  title: Dr\n- name: Grace Hopper\n- name: Zhang Wei 张伟\n")
+    one = personalise(project, tmp_path / "guests.json", tmp_path / "one", message=MESSAGE,
+                      jobs=1)
+    two = personalise(project, tmp_path / "guests.yaml", tmp_path / "two", message=MESSAGE,
+                      jobs=2)
+    names = sorted(p.name for p in one.folder.iterdir())
+    assert names == ["ada-muller.pdf", "grace-hopper.pdf", "zhang-wei.pdf"]
+    for name in names:
+        assert (one.folder / name).read_bytes() == (two.folder / name).read_bytes()
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("id,name\nA1,Ada\nA2,\n", ["guests.csv:3", "row 2 has no 'name'"]),
+    ("id,name\nA1,Ada\nA1,Bob\n", ["guests.csv:3", "same id as an earlier row (line 2)"]),
+    ("", ["guests.csv:1", "no header line"]),
+])
+def test_bad_guest_lists_are_clear_errors(tmp_path, content, expected):
+    project = copy_project(tmp_path / "project")
+    (project / "guests.csv").write_text(content)
+    before = set((project).rglob("*"))
+    result = publisher("build", "--data", "guests.csv", "--message", MESSAGE, cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
+    assert not (project / "out").exists() or not any((project / "out").rglob("*.pdf"))
+    assert set(project.rglob("*")) - before <= {project / "out"}
+
+
+def test_the_message_must_be_named_when_there_are_several(tmp_path):
+    project = copy_project(tmp_path / "project")
+    guests(project / "guests.csv", 2)
+    result = publisher("build", "--data", "guests.csv", cwd=project)
+    assert result.returncode == 1
+    assert "--message" in result.stderr and "ustb-chancellor-president" in result.stderr
+    result = publisher("build", "--data", "guests.csv", "--message", MESSAGE, "--key", "name",
+                       cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "wrote 2 personalised brochures" in result.stdout
+    assert (project / "out/personalised/guest-number-2.pdf").exists()
