@@ -42,13 +42,14 @@ Progress = Callable[[str, int, int], None]
 def build(root: Path, out: Path | None = None,
           progress: Progress = lambda step, done, total: None, *,
           check: bool = True, jobs: int | None = None, force: bool = False,
-          workshops=None) -> BuildResult:
+          workshops=None, scheduler: str | None = None) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
     ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
     is the number of processes that render (default: one per core); ``force`` renders
     everything again instead of reusing the cache. ``workshops`` keeps renderers warm between
     builds (``publisher serve``); by default they are started for this build and stopped.
+    ``scheduler``, a Dask scheduler's address, sends the renders to that cluster instead.
 
     Everything is read and checked before anything is rendered, and nothing is written until
     everything is rendered: on any error the previous outputs stay as they were. With
@@ -75,7 +76,11 @@ def build(root: Path, out: Path | None = None,
     profile = load_profile(project)
     spec = press_spec(project, profile)
     own = workshops is None
-    if own:
+    if own and scheduler:
+        from .cluster import ClusterWorkshops
+
+        workshops = ClusterWorkshops(root, spec.date, scheduler)
+    elif own:
         if jobs is None:  # worker processes pay off only with enough to render
             jobs = default_jobs() if _misses(cache, project, messages, layout, spec) >= 4 else 1
         workshops = Workshops(root, spec.date, jobs)

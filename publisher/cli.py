@@ -67,10 +67,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--key", metavar="COLUMN", help="With --data: the column that names the files "
               "[default: id, else name].")
 @click.option("--combined", is_flag=True, help="With --data: also one print file of them all.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Send the renders to a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
           verbose: bool, no_check: bool, jobs: int | None, force: bool, data: Path | None,
-          message_slug: str | None, key: str | None, combined: bool) -> None:
+          message_slug: str | None, key: str | None, combined: bool,
+          scheduler: str | None) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
@@ -87,7 +90,7 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
         with _progress(quiet, unit="brochures") as progress:
             run = _run(ctx, lambda: personalise(root, data, out_dir, message=message_slug,
                                                 key=key, combined=combined, jobs=jobs,
-                                                progress=progress), root)
+                                                scheduler=scheduler, progress=progress), root)
         if not quiet:
             out.print(f"wrote {run.count} personalised brochures to {_show(run.folder)}"
                       + (f" and {_show(run.combined)}" if run.combined else "")
@@ -95,7 +98,8 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
         return
     with _progress(quiet) as progress:
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
-                                             check=not no_check, jobs=jobs, force=force), root)
+                                             check=not no_check, jobs=jobs, force=force,
+                                             scheduler=scheduler), root)
     if not quiet:
         if result.up_to_date:
             out.print("nothing changed since the last build: the PDFs are up to date")

@@ -57,7 +57,7 @@ def personal_brochure(workshop, slug: str, row: Row) -> bytes:
 
 def personalise(root: Path, data: Path, out: Path | None = None, *,
                 message: str | None = None, key: str | None = None, combined: bool = False,
-                jobs: int | None = None,
+                jobs: int | None = None, scheduler: str | None = None,
                 progress: Callable[[str, int, int], None] = lambda step, done, total: None
                 ) -> PersonalResult:
     """Write one brochure of ``message`` per row of ``data`` into ``out/personalised/``."""
@@ -76,7 +76,12 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                              fix="choose one with --message: " + ", ".join(slugs))
     total = _count_rows(data)
     out = Path(out) if out is not None else project.root / "out"
-    workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
+    if scheduler:
+        from .cluster import ClusterWorkshops
+
+        workshops = ClusterWorkshops(project.root, project.build_date(), scheduler)
+    else:
+        workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
     window: deque = deque()
     written: list[Path] = []   # staged files, in row order
     count = 0

@@ -128,6 +128,16 @@ def _context():
     return context
 
 
+def run_here(function, *args) -> Future:
+    """``function(*args)`` run now, in this process, as a finished future."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as error:  # delivered by .result(), as from a pool
+        future.set_exception(error)
+    return future
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -152,12 +162,7 @@ class Workshops:
 
     def submit(self, task: Task) -> Future:
         if self.jobs == 1:
-            future: Future = Future()
-            try:
-                future.set_result(self.local.run(task))
-            except BaseException as error:  # delivered by .result(), as from a pool
-                future.set_exception(error)
-            return future
+            return run_here(self.local.run, task)
         return self.pool.submit(_run_in_worker, task)
 
     def call(self, function, *args) -> Future:
@@ -165,12 +170,7 @@ class Workshops:
         costs more than light work such as preflight)."""
         if self._pool is not None:
             return self._pool.submit(function, *args)
-        future: Future = Future()
-        try:
-            future.set_result(function(*args))
-        except BaseException as error:
-            future.set_exception(error)
-        return future
+        return run_here(function, *args)
 
     @property
     def local(self) -> Workshop:
