@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import Cache, Record, digest, file_digest, inputs_digest, outputs_intact, \
@@ -74,7 +74,7 @@ def build(root: Path, out: Path | None = None,
     messages = read_messages(project)
     layout = Layout(project)
     profile = load_profile(project)
-    spec = press_spec(project, profile)
+    spec = replace(press_spec(project, profile), folds=layout.folds)
     own = workshops is None
     if own and scheduler:
         from .cluster import ClusterWorkshops

@@ -28,12 +28,14 @@ from pypdf.generic import (
 from .errors import PublisherError
 from .sizes import SHEETS, US_SHEETS
 from .press import (
+    FOLD_DASH,
     MARK_GAP,
     MARK_LENGTH,
     MM,
     PressSpec,
     crop_mark_lines,
     finish,
+    fold_mark_lines,
     registration_space,
     stream,
     stroke,
@@ -120,9 +122,8 @@ def impose(source: Path, target: Path, *, sheet: str | None = None,
             start = bleed + MARK_GAP
             ops.append(stroke(crop_mark_lines(spread, start, MARK_LENGTH)))
             # Fold marks: dashed, on the spine, above and below the bleed.
-            top, foot = spread[3] + start, spread[1] - start
-            ops.append(stroke([(spine, top, spine, top + MARK_LENGTH),
-                               (spine, foot, spine, foot - MARK_LENGTH)], dash="[2 1] 0"))
+            ops.append(stroke(fold_mark_lines([spine], spread, start, MARK_LENGTH),
+                              dash=FOLD_DASH))
         sheet_page = writer.add_blank_page(sheet_w, sheet_h)
         sheet_page[NameObject("/Resources")] = DictionaryObject({
             NameObject("/XObject"): DictionaryObject(

@@ -207,6 +207,15 @@ class Layout:
         self.env.filters["format_date"] = _format_date
 
     @property
+    def folds(self) -> tuple[tuple[float, ...], ...]:
+        """Where the sheet folds, in points from the trim's left edge, for each page in turn
+        (a letterfold: outside then inside); empty for booklets, whose fold is the spine."""
+        if self.theme.fold != "letterfold":
+            return ()
+        panel, flap = letterfold_panels(self.trim[0])
+        return ((flap, flap + panel), (panel, 2 * panel))
+
+    @property
     def trim(self) -> tuple[float, float]:
         """The finished page size: the publication's, except that a letterfold is printed on a
         landscape A4 (or US Letter) sheet whatever the booklet's page size."""
@@ -249,8 +258,10 @@ class Layout:
     def stylesheet(self, *, start_folio: int | None = None, document: str = "") -> Markup:
         page = self.project.publication.page
         width, height = self.trim
+        panel, flap = letterfold_panels(width)
         common = dict(t=self.tokens, theme=self.theme, colors=self.tokens.colors,
                       page=dict(width=width, height=height, bleed=page.bleed),
+                      panels=dict(panel=panel, flap=flap),
                       font_faces=[(face, self.font_url(face.src))
                                   for face in self.theme.font_faces],
                       start_folio=start_folio, document=document)
@@ -273,6 +284,15 @@ class Layout:
             contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
             css=self.stylesheet(start_folio=start_folio, document=document),
             image_url=lambda path: Path(path).resolve().as_uri(), **context)
+
+
+TUCK = 3 * 72 / 25.4  # a letterfold's fold-in panel is this much narrower, to tuck inside
+
+
+def letterfold_panels(width: float) -> tuple[float, float]:
+    """The width of a letterfold's two full panels and of its fold-in panel, in points."""
+    panel = (width + TUCK) / 3
+    return panel, panel - TUCK
 
 
 def _insert_after_paragraph(html: Markup, quote: Markup, index: int = 1) -> Markup:

@@ -50,6 +50,8 @@ class PressSpec:
     subject: str | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
     language: str = "en"
+    # Fold marks: per page in turn, where the sheet folds (points from the trim's left edge).
+    folds: tuple[tuple[float, ...], ...] = ()
 
     def with_title(self, title: str, *, language: str | None = None) -> "PressSpec":
         return replace(self, title=title, language=language or self.language)
@@ -96,7 +98,7 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
     ``sources``, the PDFs the pages came from, give the document ID; without them the file
     is written twice, the ID being the hash of the first writing."""
     registration = None
-    for page in writer.pages:
+    for index, page in enumerate(writer.pages):
         fix_transparency_group(page)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
@@ -105,7 +107,8 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
         _set_boxes(page, spec)
         if spec.crop_marks:
             registration = registration or writer._add_object(registration_space())
-            _draw_crop_marks(writer, page, spec, registration)
+            folds = spec.folds[index % len(spec.folds)] if spec.folds else ()
+            _draw_crop_marks(writer, page, spec, registration, folds)
 
     root = writer.root_object
     intent = DictionaryObject({
@@ -207,6 +210,19 @@ def crop_mark_lines(trim: tuple[float, float, float, float], start: float,
     return lines
 
 
+FOLD_DASH = "[2 1] 0"  # fold marks are dashed, crop marks solid
+
+
+def fold_mark_lines(xs, trim: tuple[float, float, float, float], start: float,
+                    length: float) -> list[tuple[float, float, float, float]]:
+    """A line above and below ``trim`` at each x where the sheet folds, outside the bleed."""
+    lines = []
+    for x in xs:
+        lines += [(x, trim[3] + start, x, trim[3] + start + length),
+                  (x, trim[1] - start, x, trim[1] - start - length)]
+    return lines
+
+
 def stroke(lines, *, colour: str = "/PublisherReg", dash: str = "[] 0") -> str:
     """PDF operators stroking ``lines`` thinly in registration colour."""
     ops = [f"q {MARK_WIDTH} w 0 J {dash} d {colour} CS 1 SCN"]
@@ -215,13 +231,17 @@ def stroke(lines, *, colour: str = "/PublisherReg", dash: str = "[] 0") -> str:
     return "\n".join(ops)
 
 
-def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration) -> None:
+def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration,
+                     folds: tuple[float, ...] = ()) -> None:
     trim = page.trimbox
     box = tuple(float(v) for v in (trim.left, trim.bottom, trim.right, trim.top))
     length = min(MARK_LENGTH, max(spec.slug - MARK_GAP - 1, 0))
     if length <= 0:
         return
     ops = stroke(crop_mark_lines(box, spec.bleed + MARK_GAP, length))
+    if folds:
+        ops += "\n" + stroke(fold_mark_lines([box[0] + x for x in folds], box,
+                                              spec.bleed + MARK_GAP, length), dash=FOLD_DASH)
 
     # Own resources for the marks, so shared WeasyPrint resources stay untouched.
     marks = stream(ops.encode())

@@ -66,7 +66,8 @@ class Workshop:
         self.layout = Layout(self.project)
         profile = load_profile(self.project)
         # One date for every part, decided by the build, not by each worker's clock.
-        self.spec = replace(press_spec(self.project, profile), date=date)
+        self.spec = replace(press_spec(self.project, profile), date=date,
+                            folds=self.layout.folds)
         fonts = (tree_digest(self.project.fonts_dir), profile)
         if self.renderer is None or self._fonts != fonts:
             self.renderer = Renderer(self.project, profile)

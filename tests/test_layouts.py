@@ -175,3 +175,23 @@ def test_progress_is_plain_lines_without_a_terminal_and_quiet_means_quiet(built,
     quiet = subprocess.run([sys.executable, "-m", "publisher", "build", "-q"], cwd=project,
                            capture_output=True, text=True, env={**os.environ})
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_trifold_fold_marks_stand_in_the_slug_at_the_folds(trifold):
+    import pypdfium2
+
+    project, _ = trifold
+    pdf = project / "out/brochures/bjut-leadership.pdf"
+    boxes = pdftools.page_boxes(pdf)
+    panel, flap = 100 * MM, 97 * MM
+    expected = {0: [flap, flap + panel], 1: [panel, 2 * panel]}
+    document = pypdfium2.PdfDocument(pdf)
+    for index, folds in expected.items():
+        trim = boxes[index].trim  # user space, as PDFium reports bounds
+        top = trim[3] + 3 * MM
+        # Vertical marks above the bleed, other than the crop marks at the corners.
+        xs = sorted({round(x0 + (x1 - x0) / 2 - trim[0], 1)
+                     for obj in document[index].get_objects(max_depth=4)
+                     for x0, y0, x1, y1 in [obj.get_bounds()]
+                     if y0 > top and x1 - x0 < 1 and trim[0] + 1 < x0 < trim[2] - 1})
+        assert xs == pytest.approx(folds, abs=0.6), (index, xs)
