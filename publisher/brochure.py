@@ -17,13 +17,17 @@ PAGES_PER_SHEET = 4  # one sheet folded once
 
 
 def make_brochure(message: Message, layout: Layout, renderer: Renderer,
-                  spec: PressSpec, *, raw: bool = False) -> Part:
+                  spec: PressSpec, *, raw: bool = False, **context) -> Part:
     """The print-ready PDF of ``message``'s brochure, with its page count and the number of
     pages the message itself takes (the booklet's plan uses it)."""
-    document = renderer.render(layout.html("brochure", messages=[message]), source=message.path)
+    document = renderer.render(layout.html("brochure", messages=[message], **context),
+                               source=message.path)
     if layout.theme.fold == "letterfold":
         pages = letterfold_pages(document, message)
         body_pages = 1
+    elif layout.theme.fold == "flat":
+        pages = list(document.pages)
+        body_pages = len(pages)
     else:
         # The template's last two pages are the back cover and one blank page to repeat.
         *body, back, blank = document.pages
@@ -37,7 +41,7 @@ def make_brochure(message: Message, layout: Layout, renderer: Renderer,
                  sources=[unfinished])
     # The unfinished PDF is kept where it is used again: a letterfold collection, or the
     # shared pages of a personalised run.
-    keep = raw or layout.theme.fold == "letterfold"
+    keep = raw or layout.single_sheets
     return Part(pdf, len(pages), body_pages=body_pages, raw=unfinished if keep else b"")
 
 

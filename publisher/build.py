@@ -109,9 +109,9 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
     from .workshop import Part, Task
 
     keys = _Keys(project, messages, layout, spec)
-    letterfold = layout.theme.fold == "letterfold"
+    sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
     # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
-    total = len(messages) + (1 if letterfold else len(messages) + 3) + (1 if check else 0)
+    total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0)
     result = BuildResult()
     done = 0
 
@@ -144,12 +144,12 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
     options = preflight_options(project, layout) if check else None
     tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug, check=options), keys.brochure(m))
              for m in messages}
-    if not letterfold:
+    if not sheets:
         tasks["booklet back"] = (Task("back"), keys.back())
     first = parts(tasks)
     brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
-    if letterfold:
+    if sheets:
         progress("booklet", done, total)
         done += 1
         data, plan = booklet.collection(messages, brochures, spec)
@@ -277,5 +277,5 @@ def preflight_options(project, layout) -> Options:
     families = {face.family for face in layout.theme.font_faces}
     return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,
                    fonts=tuple(sorted(families | set(layout.theme.fonts.values()))),
-                   # A letterfold is one sheet, both sides; the combined file is many sheets.
-                   fold=layout.theme.fold != "letterfold")
+                   # Letterfolds and letters are sheets; their combined file is not folded.
+                   fold=not layout.single_sheets)

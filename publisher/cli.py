@@ -67,12 +67,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--key", metavar="COLUMN", help="With --data: the column that names the files "
               "[default: id, else name].")
 @click.option("--combined", is_flag=True, help="With --data: also one print file of them all.")
+@click.option("--combined-only", is_flag=True,
+              help="With --data: only the one print file, no file per guest.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Send the renders to a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
           verbose: bool, no_check: bool, jobs: int | None, force: bool, data: Path | None,
-          message_slug: str | None, key: str | None, combined: bool,
+          message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
           scheduler: str | None) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
@@ -89,11 +91,13 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
 
         with _progress(quiet, unit="brochures") as progress:
             run = _run(ctx, lambda: personalise(root, data, out_dir, message=message_slug,
-                                                key=key, combined=combined, jobs=jobs,
+                                                key=key, combined=combined,
+                                                files=not combined_only, jobs=jobs,
                                                 scheduler=scheduler, progress=progress), root)
         if not quiet:
-            out.print(f"wrote {run.count} personalised brochures to {_show(run.folder)}"
-                      + (f" and {_show(run.combined)}" if run.combined else "")
+            where = _show(run.combined) if combined_only else _show(run.folder) + (
+                f" and {_show(run.combined)}" if run.combined else "")
+            out.print(f"wrote {run.count} personalised brochures to {where}"
                       + f" in {time.perf_counter() - started:.1f} s")
         return
     with _progress(quiet) as progress:

@@ -82,9 +82,13 @@ class Theme(Strict):
     font_faces: list[FontFace] = Field(min_length=1)
     type: TypeScale = TypeScale()
     margins: Margins
-    # How a brochure folds: "booklet" (sheets folded once, pages in fours) or "letterfold"
-    # (one landscape A4 or Letter sheet, both sides, folded twice into six panels).
-    fold: Literal["booklet", "letterfold"] = "booklet"
+    # How a brochure folds: "booklet" (sheets folded once, pages in fours), "letterfold" (one
+    # landscape A4 or Letter sheet, both sides, folded twice into six panels) or "flat" (A4 or
+    # Letter sheets as they are: letters).
+    fold: Literal["booklet", "letterfold", "flat"] = "booklet"
+    # Personalised runs: "page" renders the first page per guest; "overlay" renders it once
+    # and lays only the guest's fields (personal-overlay.html, absolutely placed) over it.
+    personal: Literal["page", "overlay"] = "page"
 
 
 def cmyk_css(value: list[float]) -> str:
@@ -217,14 +221,21 @@ class Layout:
 
     @property
     def trim(self) -> tuple[float, float]:
-        """The finished page size: the publication's, except that a letterfold is printed on a
-        landscape A4 (or US Letter) sheet whatever the booklet's page size."""
+        """The finished page size: the publication's, except that letterfolds (landscape) and
+        letters (portrait) are printed on A4, or US Letter, whatever the booklet's page size."""
         page = self.project.publication.page
-        if self.theme.fold != "letterfold":
+        if self.theme.fold == "booklet":
             return page.trim
         size = page.size.strip().upper().replace("US ", "")
         width, height = parse_page_size("Letter" if size == "LETTER" else "A4")
+        if self.theme.fold == "flat":
+            return min(width, height), max(width, height)
         return max(width, height), min(width, height)
+
+    @property
+    def single_sheets(self) -> bool:
+        """Brochures are sheets on their own (letterfolds, letters), not bound in a booklet."""
+        return self.theme.fold != "booklet"
 
     # -- rendering -------------------------------------------------------------------------
 

@@ -26,6 +26,82 @@ class PersonalResult:
     combined: Path | None = None
 
 
+def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> list[bytes]:
+    """Inside a workshop: brochures for ``rows`` in overlay mode. The letter is rendered once
+    (without a guest); one WeasyPrint document holds every row's fields, a page each, and each
+    page is laid over the shared first page, which is stored once per file as a Form XObject.
+    ``combined_only``: one unfinished PDF of the whole batch, for the combined print file."""
+    from .brochure import make_brochure
+    from .press import finish
+
+    message = workshop.messages[slug]
+    shared = workshop.shared.get(slug)
+    if shared is None:
+        shared = workshop.shared[slug] = make_brochure(
+            message, workshop.layout, workshop.renderer, workshop.spec, raw=True,
+            personal_base=True).raw
+    document = workshop.renderer.render(
+        workshop.layout.html("personal-overlay", messages=[message],
+                             guests=[row.fields for row in rows]), source=message.path)
+    if len(document.pages) != len(rows):
+        raise PublisherError("a guest's fields run onto a second page of the overlay",
+                             path=workshop.layout.dir,
+                             fix="shorten the guest fields, or give them more room")
+    overlay = workshop.renderer.write(document)
+    overlays = PdfReader(io.BytesIO(overlay)).pages
+    shared_pages = PdfReader(io.BytesIO(shared)).pages
+    results, writer, form = [], None, None
+    for index, row in enumerate(rows):
+        if writer is None or not combined_only:
+            writer = PdfWriter()
+            form = _as_form(writer, shared_pages[0])
+        page = writer.add_page(overlays[index])
+        _underlay(writer, page, form)
+        for shared_page in shared_pages[1:]:
+            writer.add_page(shared_page)
+        if not combined_only:
+            title = f"{message.title} — {row.fields['name']}"
+            results.append(finish(writer, workshop.spec.with_title(
+                title, language=message.language), sources=[overlay, bytes([index]), shared]))
+    if combined_only:
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        results.append(buffer.getvalue())
+    return results
+
+
+def _as_form(writer: PdfWriter, page):
+    from pypdf.generic import NameObject, RectangleObject
+
+    from .press import stream
+
+    form = stream(page.get_contents().get_data())
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = RectangleObject(page.mediabox)
+    form[NameObject("/Resources")] = page["/Resources"].get_object().clone(writer)
+    return writer._add_object(form.flate_encode())
+
+
+def _underlay(writer: PdfWriter, page, form) -> None:
+    """Draw ``form`` (the shared page) under ``page``'s own content."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    from .press import stream
+
+    resources = page["/Resources"].get_object()
+    xobjects = resources.get("/XObject")
+    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None \
+        else DictionaryObject()
+    xobjects[NameObject("/PublisherShared")] = form
+    resources[NameObject("/XObject")] = xobjects
+    contents = page.raw_get("/Contents")
+    parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
+        else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(stream(b"q /PublisherShared Do Q\n")), *parts])
+
+
 def personal_brochure(workshop, slug: str, row: Row) -> bytes:
     """Inside a workshop: the print-ready brochure of ``slug`` for ``row``."""
     from .brochure import make_brochure
@@ -55,25 +131,32 @@ def personal_brochure(workshop, slug: str, row: Row) -> bytes:
                   sources=[cover, shared])
 
 
+BATCH = 50  # overlay mode: guests per WeasyPrint document
+
+
 def personalise(root: Path, data: Path, out: Path | None = None, *,
                 message: str | None = None, key: str | None = None, combined: bool = False,
-                jobs: int | None = None, scheduler: str | None = None,
+                files: bool = True, jobs: int | None = None, scheduler: str | None = None,
                 progress: Callable[[str, int, int], None] = lambda step, done, total: None
                 ) -> PersonalResult:
-    """Write one brochure of ``message`` per row of ``data`` into ``out/personalised/``."""
+    """Write one brochure of ``message`` per row of ``data`` into ``out/personalised/`` (unless
+    not ``files``), and with ``combined`` all of them in ``out/personalised.pdf``."""
     from .config import load_project
     from .content import read_messages
+    from .layout import Layout
     from .output import Staging
-    from .workshop import PersonalTask, Workshops, default_jobs
+    from .workshop import PersonalBatch, PersonalTask, Workshops, default_jobs
 
     project = load_project(root)
     messages = read_messages(project)
+    overlay = Layout(project).theme.personal == "overlay"
     slugs = [m.slug for m in messages]
     if message is None and len(slugs) == 1:
         message = slugs[0]
     if message not in slugs:
         raise PublisherError(f"which message? {'unknown: ' + message if message else ''}".strip(),
                              fix="choose one with --message: " + ", ".join(slugs))
+    combined = combined or not files
     total = _count_rows(data)
     out = Path(out) if out is not None else project.root / "out"
     if scheduler:
@@ -83,27 +166,46 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
     else:
         workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
     window: deque = deque()
-    written: list[Path] = []   # staged files, in row order
+    pieces: list = []          # for the combined file, in row order: staged paths or bytes
     count = 0
+
+    def task(rows: list[Row]):
+        if overlay:
+            return PersonalBatch(message, tuple(rows), combined_only=not files)
+        return PersonalTask(message, rows[0])
+
     try:
         with Staging(out) as staging:
             def collect() -> None:
                 nonlocal count
-                row, future = window.popleft()
-                final = staging.write(f"personalised/{row.key}.pdf", future.result())
-                written.append(staging.files[final])
-                count += 1
-                progress(row.key, count, total)
+                rows, future = window.popleft()
+                results = future.result()
+                results = results if isinstance(results, list) else [results]
+                if files:
+                    for row, pdf in zip(rows, results, strict=True):
+                        final = staging.write(f"personalised/{row.key}.pdf", pdf)
+                        pieces.append(staging.files[final])
+                else:
+                    pieces.extend(results)  # one unfinished PDF per batch
+                count += len(rows)
+                progress(rows[-1].key, count, total)
 
             progress("starting", 0, total)
+            batch: list[Row] = []
+            size = BATCH if overlay else 1
             for row in read_rows(data, key):
-                window.append((row, workshops.submit(PersonalTask(message, row))))
-                if len(window) >= 4 * workshops.jobs:
+                batch.append(row)
+                if len(batch) == size:
+                    window.append((batch, workshops.submit(task(batch))))
+                    batch = []
+                if len(window) >= (2 if overlay else 4) * workshops.jobs:
                     collect()
+            if batch:
+                window.append((batch, workshops.submit(task(batch))))
             while window:
                 collect()
             if combined:
-                staging.write("personalised.pdf", _combine(project, written))
+                staging.write("personalised.pdf", _combine(project, pieces, finished=files))
             staging.commit(prune={"personalised": "*.pdf"})
     finally:
         workshops.close()
@@ -122,16 +224,19 @@ def _count_rows(data: Path) -> int:
     return 0
 
 
-def _combine(project, files: list[Path]) -> bytes:
-    """Every personalised brochure in one print file, in row order (this one file is built in
-    memory: for thousands of guests, print the single files instead)."""
+def _combine(project, pieces: list, *, finished: bool) -> bytes:
+    """Every personalised brochure in one print file, in row order. ``pieces`` are finished
+    files on disk, or unfinished batches (bytes) that get their boxes and marks here."""
     import hashlib
 
     from .press import finish, load_profile, press_spec
 
     writer = PdfWriter()
-    for path in files:
-        writer.append(str(path), import_outline=False)
+    digests = []
+    for piece in pieces:
+        data = piece.read_bytes() if isinstance(piece, Path) else piece
+        digests.append(hashlib.sha256(data).digest())
+        writer.append(io.BytesIO(data), import_outline=False)
     spec = press_spec(project, load_profile(project))
-    return finish(writer, spec.with_title(f"{spec.title} — personalised"), pages=False,
-                  sources=[hashlib.sha256(path.read_bytes()).digest() for path in files])
+    return finish(writer, spec.with_title(f"{spec.title} — personalised"), pages=not finished,
+                  sources=digests)

@@ -31,6 +31,13 @@ class PersonalTask:
     row: object                 # data.Row
 
 
+@dataclass(frozen=True)
+class PersonalBatch:
+    slug: str
+    rows: tuple                 # data.Row, in order
+    combined_only: bool = False
+
+
 @dataclass
 class Part:
     pdf: bytes
@@ -82,6 +89,10 @@ class Workshop:
             from .personalise import personal_brochure
 
             return personal_brochure(self, task.slug, task.row)
+        if isinstance(task, PersonalBatch):
+            from .personalise import overlay_batch
+
+            return overlay_batch(self, task.slug, list(task.rows), task.combined_only)
         if task.kind == "brochure":
             part = brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
                                           self.spec)

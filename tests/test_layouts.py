@@ -38,9 +38,16 @@ def trifold(tmp_path_factory):
     return project, build(project)
 
 
-@pytest.mark.parametrize("name", ["modern", "trifold"])
-def test_each_layout_is_print_ready(name, modern, trifold):
-    project, result = {"modern": modern, "trifold": trifold}[name]
+@pytest.fixture(scope="module")
+def letter(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("letter"))
+    use_layout(project, "letter")
+    return project, build(project)
+
+
+@pytest.mark.parametrize("name", ["modern", "trifold", "letter"])
+def test_each_layout_is_print_ready(name, modern, trifold, letter):
+    project, result = {"modern": modern, "trifold": trifold, "letter": letter}[name]
     # The same preflight as classic: boxes, bleed, fonts, colour, PDF/X, placement.
     assert [row for report in result.reports for row in report.rows()] == []
     for output in result.outputs:
@@ -100,6 +107,17 @@ def test_trifold_is_one_landscape_sheet_with_panels_in_folding_order(trifold):
     assert [reader.get_destination_page_number(item) for item in reader.outline] == [0, 2]
 
 
+def test_letter_is_a_flat_a4_letter_per_message(letter):
+    project, result = letter
+    pdf = project / "out/brochures/bjut-leadership.pdf"
+    boxes = pdftools.page_boxes(pdf)
+    x0, y0, x1, y1 = boxes[0].trim
+    assert (x1 - x0, y1 - y0) == pytest.approx((210 * MM, 297 * MM), abs=0.05)
+    first = " ".join(pdftools.text(pdf, 1).split())
+    assert "Dear colleagues and friends," in first and "Beijing University of Technology" in first
+    assert result.booklet.pages == sum(o.pages for o in result.brochures)  # a collection
+
+
 def test_a_too_long_message_for_the_trifold_is_a_clear_error(tmp_path):
     project = copy_project(tmp_path)
     use_layout(project, "trifold")
@@ -143,7 +161,7 @@ def test_init_then_build_then_new_message(tmp_path):
     result = publisher("init", str(target), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (target / "layouts").iterdir()) == [
-        "base", "classic", "modern", "overrides", "trifold"]
+        "base", "classic", "letter", "modern", "overrides", "trifold"]
     result = publisher("build", cwd=target)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ready for print" in result.stdout

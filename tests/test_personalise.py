@@ -123,3 +123,37 @@ def test_the_message_must_be_named_when_there_are_several(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "wrote 2 personalised brochures" in result.stdout
     assert (project / "out/personalised/guest-number-2.pdf").exists()
+
+
+def test_letters_lay_each_guest_over_one_shared_page(tmp_path, monkeypatch):
+    """The letter layout's overlay mode: the letter is rendered once, each guest's address and
+    salutation are laid over it; every file stores the shared page once, as a form."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    project = copy_project(tmp_path / "project")
+    config = project / "content/publication.yaml"
+    config.write_text(config.read_text().replace("layout: classic", "layout: letter"))
+    path = tmp_path / "guests.csv"
+    path.write_text("name,organisation,city\nAda Example,Analytical Society,London\n"
+                    + "".join(f"Guest {n},Partner University,City {n}\n" for n in range(2, 61)))
+    one = personalise(project, path, tmp_path / "one", message=MESSAGE, jobs=1)
+    assert one.count == 60
+    ada = one.folder / "ada-example.pdf"
+    first = " ".join(pdftools.text(ada, 1).split())
+    assert "Ada Example Analytical Society London" in first and "Dear Ada Example," in first
+    assert "Dear colleagues and friends" not in first and "Founded in 1960" in first
+    reader = PdfReader(ada)
+    forms = [name for name, obj in reader.pages[0]["/Resources"]["/XObject"].items()
+             if name == "/PublisherShared"]
+    assert forms == ["/PublisherShared"]
+    assert len(reader.pages) == 2  # the seed message runs onto a second, shared page
+
+    # Two jobs, and the combined print file alone: the same letters.
+    two = personalise(project, path, tmp_path / "two", message=MESSAGE, jobs=2)
+    assert (two.folder / "guest-37.pdf").read_bytes() == (one.folder / "guest-37.pdf").read_bytes()
+    only = personalise(project, path, tmp_path / "only", message=MESSAGE, files=False, jobs=2)
+    assert not any((tmp_path / "only/personalised").glob("*.pdf"))
+    assert pdftools.page_count(only.combined) == 60 * len(reader.pages)
+    assert "Dear Guest 37," in pdftools.text(only.combined, 36 * len(reader.pages) + 1)
+    from publisher.preflight import Options
+
+    assert preflight(only.combined, Options(fold=False)).rows() == []

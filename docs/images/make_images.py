@@ -96,7 +96,7 @@ if __name__ == "__main__":
 
     # One page or spread of each layout, from the same content.
     with tempfile.TemporaryDirectory() as folder:
-        for name in ("modern", "trifold"):
+        for name in ("modern", "trifold", "letter"):
             project = Path(folder) / name
             for part in ("content", "layouts", "fonts"):
                 shutil.copytree(ROOT / part, project / part)
@@ -107,9 +107,12 @@ if __name__ == "__main__":
             if name == "modern":
                 row([trimmed(built.booklet.path, 0, 0.8), spread(built.booklet.path, 3, 4, 0.8)],
                     20, 20).save(HERE / "layout-modern.png", optimize=True)
-            else:
+            elif name == "trifold":
                 row([trimmed(pdf, 0, 0.55), trimmed(pdf, 1, 0.55)], 20, 20).save(
                     HERE / "layout-trifold.png", optimize=True)
+            else:
+                row([trimmed(pdf, 0, 0.7)], 0, 20).save(HERE / "layout-letter.png",
+                                                       optimize=True)
 
     # The preview page of `publisher serve`, as a browser shows it.
     screenshot_preview(ROOT, HERE / "serve-preview.png")
