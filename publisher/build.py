@@ -81,9 +81,10 @@ def build(root: Path, out: Path | None = None,
 
         workshops = ClusterWorkshops(root, spec.date, scheduler)
     elif own:
-        if jobs is None:  # worker processes pay off only with enough to render
-            jobs = default_jobs() if _misses(cache, project, messages, layout, spec) >= 4 else 1
-        workshops = Workshops(root, spec.date, jobs)
+        if jobs is None:  # worker processes pay off only with more than one part to render
+            jobs = default_jobs() if _misses(cache, project, messages, layout, spec) >= 1 else 1
+        workshops = Workshops(root, spec.date, jobs,
+                              loaded=(project, messages, layout, profile))
     else:
         workshops.reset(spec.date)
     try:

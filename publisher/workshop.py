@@ -50,12 +50,14 @@ class Part:
 class Workshop:
     """Everything a render needs, loaded once per process."""
 
-    def __init__(self, root: Path, date: dt.datetime):
+    def __init__(self, root: Path, date: dt.datetime, loaded: tuple | None = None):
+        """``loaded``: (project, messages, layout, profile) already read by the caller, so a
+        build in one process does not read and validate everything twice."""
         self.root = root
         self.renderer = None
-        self.reload(date)
+        self.reload(date, loaded)
 
-    def reload(self, date: dt.datetime) -> None:
+    def reload(self, date: dt.datetime, loaded: tuple | None = None) -> None:
         """Read the project again after an edit. WeasyPrint and its fonts stay loaded unless
         the fonts or the colour profile changed."""
         from dataclasses import replace
@@ -68,10 +70,11 @@ class Workshop:
         from .render import Renderer
 
         self.shared: dict[str, bytes] = {}  # personalised runs: the pages every row shares
-        self.project = load_project(self.root)
-        self.messages = {message.slug: message for message in read_messages(self.project)}
-        self.layout = Layout(self.project)
-        profile = load_profile(self.project)
+        if loaded is None:
+            project = load_project(self.root)
+            loaded = (project, read_messages(project), Layout(project), load_profile(project))
+        self.project, messages, self.layout, profile = loaded
+        self.messages = {message.slug: message for message in messages}
         # One date for every part, decided by the build, not by each worker's clock.
         self.spec = replace(press_spec(self.project, profile), date=date,
                             folds=self.layout.folds)
@@ -127,13 +130,17 @@ def _run_in_worker(task: Task) -> Part:
     return _workshop.run(task)
 
 
+def _forking() -> bool:
+    import threading
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _context():
     """How worker processes start. Forking needs no ``if __name__ == "__main__"`` guard in
     the calling program (a script, a notebook, stdin) and is safe while this process runs no
     other thread; otherwise workers come from a fork server that imported WeasyPrint once."""
-    import threading
-
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if _forking():
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["weasyprint", "publisher.workshop"])
@@ -160,8 +167,10 @@ def default_jobs() -> int:
 class Workshops:
     """Runs tasks: in this process for one job, else in a pool started on first use."""
 
-    def __init__(self, root: Path, date: dt.datetime | None, jobs: int):
+    def __init__(self, root: Path, date: dt.datetime | None, jobs: int,
+                 loaded: tuple | None = None):
         self.root, self.date, self.jobs = root, date, max(1, jobs)
+        self.loaded = loaded  # the project as the caller read it, for the local workshop
         self._local: Workshop | None = None
         self._pool: ProcessPoolExecutor | None = None
 
@@ -173,8 +182,13 @@ class Workshops:
         self.close()  # workers hold the old project; new ones are started on demand
 
     def submit(self, task: Task) -> Future:
-        if self.jobs == 1:
-            return run_here(self.local.run, task)
+        if self.jobs == 1 or (self._pool is None and _forking()):
+            # With fork, the first part renders here: it warms WeasyPrint (hyphenation
+            # dictionaries, C declarations, fonts), and the workers forked afterwards start warm.
+            future = run_here(self.local.run, task)
+            if self.jobs > 1:
+                self._start_pool()
+            return future
         return self.pool.submit(_run_in_worker, task)
 
     def call(self, function, *args) -> Future:
@@ -187,16 +201,24 @@ class Workshops:
     @property
     def local(self) -> Workshop:
         if self._local is None:
-            self._local = Workshop(self.root, self.date)
+            self._local = Workshop(self.root, self.date, self.loaded)
         return self._local
 
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            self._start_pool()
+        return self._pool
+
+    def _start_pool(self) -> None:
+        global _workshop
+        if _forking():
+            _workshop = self.local  # inherited, warm, by every forked worker
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context())
+        else:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
                                              initializer=_start_worker,
                                              initargs=(self.root, self.date))
-        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

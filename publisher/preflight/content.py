@@ -48,8 +48,12 @@ def parse(data: bytes) -> list[tuple[bytes, list]]:
         elif kind == "name":
             stack[-1].append(Name(text.decode("latin-1")))
         elif kind == "hex":
-            digits = re.sub(rb"\s", b"", text[1:-1])
-            stack[-1].append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+            digits = text[1:-1].decode("latin-1")
+            try:  # fromhex skips whitespace itself
+                stack[-1].append(bytes.fromhex(digits))
+            except ValueError:  # an odd number of digits: the last one is followed by 0
+                digits = re.sub(r"\s", "", digits)
+                stack[-1].append(bytes.fromhex(digits + "0"))
         elif kind == "string":
             value, position = _literal(data, position)
             stack[-1].append(value)
