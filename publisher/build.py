@@ -6,6 +6,7 @@ parallel (``workshop.py``), and with nothing changed does not even parse the pro
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -68,6 +69,7 @@ def build(root: Path, out: Path | None = None,
     from .content import read_messages
     from .layout import Layout
     from .press import load_profile, press_spec
+    from .output import BuildLock
     from .workshop import Workshops, default_jobs
 
     project = load_project(root)
@@ -75,24 +77,25 @@ def build(root: Path, out: Path | None = None,
     layout = Layout(project)
     profile = load_profile(project)
     spec = replace(press_spec(project, profile), folds=layout.folds)
-    own = workshops is None
-    if own and scheduler:
-        from .cluster import ClusterWorkshops
+    with BuildLock(out, root):  # one build at a time writes to ``out``
+        own = workshops is None
+        if own and scheduler:
+            from .cluster import ClusterWorkshops
 
-        workshops = ClusterWorkshops(root, spec.date, scheduler)
-    elif own:
-        if jobs is None:  # worker processes pay off only with more than one part to render
-            jobs = default_jobs() if _misses(cache, project, messages, layout, spec) >= 1 else 1
-        workshops = Workshops(root, spec.date, jobs,
-                              loaded=(project, messages, layout, profile))
-    else:
-        workshops.reset(spec.date)
-    try:
-        result = _render_and_write(project, messages, layout, spec, cache, workshops, out,
-                                   progress, check)
-    finally:
-        if own:
-            workshops.close()
+            workshops = ClusterWorkshops(root, spec.date, scheduler)
+        elif own:
+            if jobs is None:  # worker processes pay off with more than one part to render
+                jobs = default_jobs() if _misses(cache, project, messages, layout, spec) else 1
+            workshops = Workshops(root, spec.date, jobs,
+                                  loaded=(project, messages, layout, profile))
+        else:
+            workshops.reset(spec.date)
+        try:
+            result = _render_and_write(project, messages, layout, spec, cache, workshops, out,
+                                       progress, check)
+        finally:
+            if own:
+                workshops.close()
     cache.save_record(Record(
         inputs=inputs,
         outputs={o.path.relative_to(out).as_posix(): {"pages": o.pages,
@@ -236,8 +239,9 @@ class _Keys:
     """Cache keys: the digest of everything that goes into each part."""
 
     def __init__(self, project, messages, layout, spec):
-        date_fixed = bool(os.environ.get("SOURCE_DATE_EPOCH")) or \
-            project.publication.print.date is not None
+        publication = project.publication
+        date_fixed = bool(os.environ.get("SOURCE_DATE_EPOCH")) or any(
+            isinstance(date, dt.date) for date in (publication.print.date, publication.event.date))
         self.common = digest(
             versions(), tree_digest(project.layouts_dir, project.fonts_dir),
             project.config_path.read_bytes(), spec.profile,

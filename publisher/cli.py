@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -47,6 +48,9 @@ LENGTH = LengthType()
 def main(ctx: click.Context, debug: bool) -> None:
     """Print-ready brochures and booklets from YAML + Markdown content."""
     ctx.obj = {"debug": debug}
+    # A termination request stops a build like Ctrl-C: staged files are removed, and the
+    # outputs of the last complete build stay as they were.
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 @main.command()
@@ -382,6 +386,10 @@ def _RateColumn(unit: str):
         def render(self, task):
             return Text(f"{task.speed:.1f} {unit}/s" if task.speed else f"– {unit}/s")
     return RateColumn()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _show(path: Path) -> str:

@@ -149,7 +149,8 @@ class Project:
         return self.config_document.line_of(location)
 
     def build_date(self) -> dt.datetime:
-        """The date stamped into the PDFs: SOURCE_DATE_EPOCH, then the config, then now."""
+        """The date stamped into the PDFs: SOURCE_DATE_EPOCH, then print.date, then the event's
+        date, then (only if none is set) the clock."""
         if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
             try:
                 return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
@@ -157,11 +158,13 @@ class Project:
                 raise PublisherError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number",
                                      fix="set it to seconds since 1970, e.g. "
                                          "$(git log -1 --format=%ct)") from None
-        date = self.publication.print.date
-        if isinstance(date, dt.datetime):
-            return date if date.tzinfo else date.replace(tzinfo=dt.timezone.utc)
-        if isinstance(date, dt.date):
-            return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+        # Then the settings: the print date, else the event's date. The same inputs then give
+        # the same bytes on any machine; the clock is the last resort.
+        for date in (self.publication.print.date, self.publication.event.date):
+            if isinstance(date, dt.datetime):
+                return date if date.tzinfo else date.replace(tzinfo=dt.timezone.utc)
+            if isinstance(date, dt.date):
+                return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
         return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 

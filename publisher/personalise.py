@@ -144,7 +144,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
     from .config import load_project
     from .content import read_messages
     from .layout import Layout
-    from .output import Staging
+    from .output import BuildLock, Staging
     from .workshop import PersonalBatch, PersonalTask, Workshops, default_jobs
 
     project = load_project(root)
@@ -175,7 +175,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         return PersonalTask(message, rows[0])
 
     try:
-        with Staging(out) as staging:
+        with BuildLock(out, project.root), Staging(out) as staging:
             def collect() -> None:
                 nonlocal count
                 rows, future = window.popleft()

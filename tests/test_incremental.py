@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from pypdf import PdfReader
 
 from publisher.build import build
 
@@ -132,3 +133,17 @@ def test_reports_of_reused_brochures_are_kept_or_made(project):
     assert result.rendered == 0 and len(result.reports) == 3
     assert [r.path for r in result.reports] == [o.path for o in result.outputs]
     assert all(not report.rows() for report in result.reports)
+
+
+def test_same_inputs_give_the_same_bytes_in_other_folders(tmp_path, monkeypatch):
+    """No SOURCE_DATE_EPOCH and no print.date: the event's date is the PDFs' date, so two
+    copies of the project, built in different folders, give identical files."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = copy_project(tmp_path / "first")
+    second = copy_project(tmp_path / "elsewhere" / "second")
+    build(first, jobs=1, check=False)
+    build(second, jobs=2, check=False)
+    assert outputs(first) == outputs(second)
+    info = PdfReader(first / "out/booklet.pdf").metadata
+    assert info["/CreationDate"].startswith("D:20261208")  # the event, content/publication.yaml
+    assert str(tmp_path).encode() not in (first / "out/booklet.pdf").read_bytes()
