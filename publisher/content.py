@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import Field
 
 from .config import Language, Project
@@ -61,6 +61,25 @@ class Message:
 # Raw HTML off: content is content, never markup or script. Smart quotes for typography.
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable("smartquotes")
 _markdown.disable("image")  # images come from front matter, where they are checked
+
+
+def _link_open(renderer, tokens, index, options, env):
+    # Paper has no links: the text, then its address in brackets when it differs. No link
+    # annotation, no URL in the PDF that nobody can see.
+    env.setdefault("links", []).append((tokens[index].attrGet("href") or "", index))
+    return '<span class="link">'
+
+
+def _link_close(renderer, tokens, index, options, env):
+    href, start = env["links"].pop()
+    text = "".join(t.content for t in tokens[start + 1:index] if t.type == "text")
+    shown = f' <span class="link-url">({escape(href)})</span>' \
+        if href and text.strip() != href and not href.startswith("mailto:") else ""
+    return "</span>" + shown
+
+
+_markdown.add_render_rule("link_open", _link_open)
+_markdown.add_render_rule("link_close", _link_close)
 
 
 def render_markdown(text: str) -> Markup:

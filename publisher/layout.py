@@ -255,6 +255,12 @@ class Layout:
         template = self._template(name)
         try:
             return template.render(**context)
+        except RecursionError:
+            raise PublisherError("templates include or extend each other in a loop",
+                                 path=self.overrides_dir if self.overrides_dir.is_dir()
+                                 else self.dir,
+                                 fix=f"check the include and extends lines of {name} and the "
+                                     "templates it uses") from None
         except jinja2.TemplateError as error:
             path, line = _template_frame(error)
             message = error.message or str(error)

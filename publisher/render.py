@@ -129,9 +129,12 @@ class _FailureLog(logging.Handler):
 
 
 def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]:
-    from PIL import Image, ImageCms
+    from PIL import Image, ImageCms, ImageFile
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    # WeasyPrint lets Pillow load truncated images (a global switch): a cut-off picture
+    # must be an error here, not print grey.
+    truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with Image.open(path) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
@@ -163,6 +166,8 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
     except (OSError, SyntaxError, ValueError) as error:
         raise PublisherError(f"image {path.name} cannot be read ({error})", path=source,
                              fix="re-export it as JPEG or PNG") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
     return output.getvalue(), "image/jpeg"
 
 
