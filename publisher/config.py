@@ -100,8 +100,10 @@ class PrintSettings(Strict):
     # Preflight: text must stay this far inside the trim (trimming is accurate to about 1 mm).
     safe_margin: Length = Field(default=parse_length("3mm"), ge=0)
     output_intent: OutputIntent = OutputIntent()
-    # Dates written into the PDFs; SOURCE_DATE_EPOCH overrides it, the build time is the fallback.
+    # Dates written into the PDFs; SOURCE_DATE_EPOCH overrides it; then the event's date.
     date: dt.datetime | dt.date | None = None
+    # Seconds one document may take to lay out before the build stops (a runaway layout).
+    render_time_limit: float = Field(default=300, gt=0)
 
 
 class Publication(Strict):

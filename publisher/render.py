@@ -9,6 +9,9 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import signal
+import threading
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -48,13 +51,20 @@ class Renderer:
         failures = _FailureLog()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(failures)
+        limit = self.project.publication.print.render_time_limit
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher,
-            ).render(font_config=fonts, output_intent="device-cmyk")
+            with _time_limit(limit):
+                document = weasyprint.HTML(
+                    string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher,
+                ).render(font_config=fonts, output_intent="device-cmyk")
         except BaseException as error:  # FatalURLFetchingError derives from BaseException
             if isinstance(error, PublisherError):
                 raise
+            if isinstance(error, _TimeLimit):
+                raise PublisherError(f"laying out this document took longer than {limit:g} s",
+                                     path=source,
+                                     fix="shorten it, or raise print.render_time_limit in "
+                                         "publication.yaml") from None
             if type(error).__name__ == "FatalURLFetchingError":
                 raise error.args[0] if error.args and isinstance(
                     error.args[0], PublisherError) else PublisherError(
@@ -113,6 +123,31 @@ class Renderer:
         if key not in self._cmyk_cache:
             self._cmyk_cache[key] = convert_for_press(path, self.profile, source)
         return self._cmyk_cache[key]
+
+
+class _TimeLimit(BaseException):
+    """Raised by the alarm inside a render that takes too long."""
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Stop the enclosed code after ``seconds`` (a SIGALRM timer: main thread only; renders in
+    a preview's background thread or on Dask worker threads run without a limit)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _FailureLog(logging.Handler):

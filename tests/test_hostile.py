@@ -156,6 +156,10 @@ ERRORS = {
                                                        .read_text().replace(
         "    condition: FOGRA39", "    profile: /etc/passwd\n    condition: FOGRA39")),
         ["publication.yaml", "profile"]),
+    "runaway layout (time limit)": (lambda p, url: (p / "content/publication.yaml").write_text(
+        (p / "content/publication.yaml").read_text().replace(
+            "print:\n", "print:\n  render_time_limit: 0.05\n")), ["took longer than 0.05 s",
+                                                                  "render_time_limit"]),
     "oversized publication.yaml": (lambda p, url: (p / "content/publication.yaml").write_text(
         (p / "content/publication.yaml").read_text() + "#" * 2_000_000), ["publication.yaml"]),
 }
