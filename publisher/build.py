@@ -77,6 +77,7 @@ def build(root: Path, out: Path | None = None,
     layout = Layout(project)
     profile = load_profile(project)
     spec = replace(press_spec(project, profile), folds=layout.folds)
+    keys = _Keys(project, messages, layout, spec)
     with BuildLock(out, root):  # one build at a time writes to ``out``
         own = workshops is None
         if own and scheduler:
@@ -84,15 +85,16 @@ def build(root: Path, out: Path | None = None,
 
             workshops = ClusterWorkshops(root, spec.date, scheduler)
         elif own:
-            if jobs is None:  # worker processes pay off with more than one part to render
-                jobs = default_jobs() if _misses(cache, project, messages, layout, spec) else 1
+            if jobs is None:  # a changed brochure brings its booklet part: workers pay off
+                jobs = default_jobs() if any(not cache.has(keys.brochure(m))
+                                             for m in messages) else 1
             workshops = Workshops(root, spec.date, jobs,
                                   loaded=(project, messages, layout, profile))
         else:
             workshops.reset(spec.date)
         try:
-            result = _render_and_write(project, messages, layout, spec, cache, workshops, out,
-                                       progress, check)
+            result = _render_and_write(project, messages, layout, spec, keys, cache,
+                                       workshops, out, progress, check)
         finally:
             if own:
                 workshops.close()
@@ -106,13 +108,12 @@ def build(root: Path, out: Path | None = None,
     return result
 
 
-def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
+def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache, workshops,
                       out: Path, progress: Progress, check: bool) -> BuildResult:
     from . import booklet
     from .output import Staging
     from .workshop import Part, Task
 
-    keys = _Keys(project, messages, layout, spec)
     sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
     # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
     total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0)
@@ -219,12 +220,6 @@ def _render_and_write(project, messages, layout, spec, cache: Cache, workshops,
         result.reports.append(preflight(result.booklet.path, options))
     progress("done", total, total)
     return result
-
-
-def _misses(cache: Cache, project, messages, layout, spec) -> int:
-    """How many brochures are not in the cache (each brings a booklet part with it)."""
-    keys = _Keys(project, messages, layout, spec)
-    return sum(not cache.has(keys.brochure(message)) for message in messages)
 
 
 FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 import importlib.util
 from pathlib import Path
 
-from . import __version__
+from . import SOURCE_FOLDERS, __version__
 
 FOLDER = ".publisher-cache"
 FORMAT = 1
-WATCHED = ("content", "layouts", "fonts")
 
 
 def digest(*parts: object) -> str:
@@ -93,7 +92,7 @@ class Record:
 
 def inputs_digest(root: Path, out: Path, check: bool) -> str:
     """Everything a build depends on, without parsing any of it."""
-    return digest(versions(), tree_digest(*(root / name for name in WATCHED)),
+    return digest(versions(), tree_digest(*(root / name for name in SOURCE_FOLDERS)),
                   str(out.resolve()), check, os.environ.get("SOURCE_DATE_EPOCH", ""))
 
 

@@ -9,21 +9,21 @@ worker processes, so the output is the same.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import tempfile
 from concurrent.futures import Future
 from pathlib import Path
 
+from . import SOURCE_FOLDERS
+from .cache import digest
 from .errors import PublisherError
 
-BUNDLED = ("content", "layouts", "fonts")
 _workshops: dict[str, object] = {}   # on a worker: bundle digest → Workshop
 
 
 def bundle(root: Path) -> dict[str, bytes]:
     """Every file a render can read: relative path → bytes."""
     files = {}
-    for name in BUNDLED:
+    for name in SOURCE_FOLDERS:
         folder = root / name
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and not path.is_symlink():
@@ -32,10 +32,7 @@ def bundle(root: Path) -> dict[str, bytes]:
 
 
 def bundle_digest(files: dict[str, bytes]) -> str:
-    h = hashlib.sha256()
-    for name, data in sorted(files.items()):
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return h.hexdigest()
+    return digest(sorted(files.items()))
 
 
 def run_remote(digest: str, files: dict[str, bytes], date: dt.datetime, task):

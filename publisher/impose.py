@@ -18,11 +18,9 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import (
-    ArrayObject,
     DictionaryObject,
     NameObject,
     RectangleObject,
-    StreamObject,
 )
 
 from .errors import PublisherError
@@ -36,6 +34,7 @@ from .press import (
     crop_mark_lines,
     finish,
     fold_mark_lines,
+    page_as_form,
     registration_space,
     stream,
     stroke,
@@ -104,7 +103,7 @@ def impose(source: Path, target: Path, *, sheet: str | None = None,
             if number > count:
                 continue  # a blank page: nothing to print
             page = reader.pages[number - 1]
-            form = forms.get(number) or forms.setdefault(number, _as_form(writer, page))
+            form = forms.get(number) or forms.setdefault(number, page_as_form(writer, page))
             page_trim = _box(page.trimbox if "/TrimBox" in page else page.cropbox)
             # Where the page's trim goes; inner sheets move towards the spine by the creep.
             x = (spine - width + shift) if is_left else (spine - shift)
@@ -208,32 +207,6 @@ def _choose_sheet(sheet: str | None, width: float, height: float, bleed: float,
         kind = fit(SHEETS[chosen])
     long, short = max(SHEETS[chosen]) * MM, min(SHEETS[chosen]) * MM
     return chosen, (long, short), kind
-
-
-def _as_form(writer: PdfWriter, page) -> object:
-    """``page`` as a Form XObject in ``writer``: drawn once per placement, stored once."""
-    contents = page.raw_get("/Contents")
-    contents = contents.get_object() if contents is not None else None
-    if isinstance(contents, ArrayObject):
-        data = b"\n".join(part.get_object().get_data() for part in contents)
-    elif isinstance(contents, StreamObject):
-        data = contents.get_data()
-    else:
-        data = b""
-    form = stream(data)
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = RectangleObject(_box(page.mediabox))
-    resources = page.get("/Resources")
-    form[NameObject("/Resources")] = resources.get_object().clone(writer) \
-        if resources is not None else DictionaryObject()
-    group = page.get("/Group")
-    if group is not None:
-        group = group.get_object().clone(writer)
-        if group.get("/CS") == "/DeviceRGB":  # WeasyPrint's issue #2723, as in press.finish
-            group[NameObject("/CS")] = NameObject("/DeviceCMYK")
-        form[NameObject("/Group")] = group
-    return writer._add_object(form.flate_encode())
 
 
 def _spec_from(reader: PdfReader) -> PressSpec | None:

@@ -32,7 +32,7 @@ def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> 
     page is laid over the shared first page, which is stored once per file as a Form XObject.
     ``combined_only``: one unfinished PDF of the whole batch, for the combined print file."""
     from .brochure import make_brochure
-    from .press import finish
+    from .press import draw_form, finish, page_as_form
 
     message = workshop.messages[slug]
     shared = workshop.shared.get(slug)
@@ -54,9 +54,9 @@ def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> 
     for index, row in enumerate(rows):
         if writer is None or not combined_only:
             writer = PdfWriter()
-            form = _as_form(writer, shared_pages[0])
+            form = page_as_form(writer, shared_pages[0])
         page = writer.add_page(overlays[index])
-        _underlay(writer, page, form)
+        draw_form(writer, page, "/PublisherShared", form, under=True)
         for shared_page in shared_pages[1:]:
             writer.add_page(shared_page)
         if not combined_only:
@@ -68,38 +68,6 @@ def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> 
         writer.write(buffer)
         results.append(buffer.getvalue())
     return results
-
-
-def _as_form(writer: PdfWriter, page):
-    from pypdf.generic import NameObject, RectangleObject
-
-    from .press import stream
-
-    form = stream(page.get_contents().get_data())
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = RectangleObject(page.mediabox)
-    form[NameObject("/Resources")] = page["/Resources"].get_object().clone(writer)
-    return writer._add_object(form.flate_encode())
-
-
-def _underlay(writer: PdfWriter, page, form) -> None:
-    """Draw ``form`` (the shared page) under ``page``'s own content."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
-
-    from .press import stream
-
-    resources = page["/Resources"].get_object()
-    xobjects = resources.get("/XObject")
-    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None \
-        else DictionaryObject()
-    xobjects[NameObject("/PublisherShared")] = form
-    resources[NameObject("/XObject")] = xobjects
-    contents = page.raw_get("/Contents")
-    parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
-        else [contents]
-    page[NameObject("/Contents")] = ArrayObject(
-        [writer._add_object(stream(b"q /PublisherShared Do Q\n")), *parts])
 
 
 def personal_brochure(workshop, slug: str, row: Row) -> bytes:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject, FloatObject,
-    NameObject, NumberObject, RectangleObject, TextStringObject,
+    NameObject, NumberObject, RectangleObject, StreamObject, TextStringObject,
 )
 
 from . import __version__
@@ -243,19 +243,51 @@ def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration,
         ops += "\n" + stroke(fold_mark_lines([box[0] + x for x in folds], box,
                                               spec.bleed + MARK_GAP, length), dash=FOLD_DASH)
 
-    # Own resources for the marks, so shared WeasyPrint resources stay untouched.
     marks = stream(ops.encode())
     marks[NameObject("/Type")] = NameObject("/XObject")
     marks[NameObject("/Subtype")] = NameObject("/Form")
     marks[NameObject("/BBox")] = RectangleObject(page.mediabox)
     marks[NameObject("/Resources")] = DictionaryObject({
         NameObject("/ColorSpace"): DictionaryObject({NameObject("/PublisherReg"): registration})})
-    marks_ref = writer._add_object(marks)
+    draw_form(writer, page, "/PublisherMarks", writer._add_object(marks), under=False)
 
+
+def page_as_form(writer: PdfWriter, page):
+    """``page`` as a Form XObject in ``writer`` (a reference): stored once, drawn as often as
+    wanted (imposed sheets, the shared page of personalised letters)."""
+    contents = page.raw_get("/Contents")
+    contents = contents.get_object() if contents is not None else None
+    if isinstance(contents, ArrayObject):
+        data = b"\n".join(part.get_object().get_data() for part in contents)
+    elif isinstance(contents, StreamObject):
+        data = contents.get_data()
+    else:
+        data = b""
+    form = stream(data)
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    form[NameObject("/BBox")] = RectangleObject((min(x0, x1), min(y0, y1), max(x0, x1),
+                                                 max(y0, y1)))
+    resources = page.get("/Resources")
+    form[NameObject("/Resources")] = resources.get_object().clone(writer) \
+        if resources is not None else DictionaryObject()
+    group = page.get("/Group")
+    if group is not None:
+        group = group.get_object().clone(writer)
+        if group.get("/CS") == "/DeviceRGB":  # WeasyPrint's issue #2723, as in finish()
+            group[NameObject("/CS")] = NameObject("/DeviceCMYK")
+        form[NameObject("/Group")] = group
+    return writer._add_object(form.flate_encode())
+
+
+def draw_form(writer: PdfWriter, page, name: str, form, *, under: bool) -> None:
+    """Draw the Form XObject ``form`` as ``name`` under or over ``page``'s own drawing."""
+    # Own resources dictionary, so resources the page shares with others stay untouched.
     resources = page["/Resources"].get_object()
     xobjects = resources.get("/XObject")
     xobjects = DictionaryObject() if xobjects is None else DictionaryObject(xobjects.get_object())
-    xobjects[NameObject("/PublisherMarks")] = marks_ref
+    xobjects[NameObject(name)] = form
     page_resources = DictionaryObject(resources)
     page_resources[NameObject("/XObject")] = xobjects
     page[NameObject("/Resources")] = page_resources
@@ -263,10 +295,13 @@ def _draw_crop_marks(writer: PdfWriter, page, spec: PressSpec, registration,
     contents = page.raw_get("/Contents")  # the reference, not the resolved stream
     streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
         else [contents]
-    # The page's own drawing ends with its graphics state changed: isolate it with q/Q.
-    before = writer._add_object(stream(b"q\n"))
-    after = writer._add_object(stream(b"\nQ\n/PublisherMarks Do\n"))
-    page[NameObject("/Contents")] = ArrayObject([before, *streams, after])
+    if under:
+        parts = [writer._add_object(stream(f"q {name} Do Q\n".encode())), *streams]
+    else:
+        # The page's own drawing may end with its graphics state changed: isolate it.
+        parts = [writer._add_object(stream(b"q\n")), *streams,
+                 writer._add_object(stream(f"\nQ\n{name} Do\n".encode()))]
+    page[NameObject("/Contents")] = ArrayObject(parts)
 
 
 def stream(data: bytes, **entries) -> DecodedStreamObject:

@@ -22,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import SOURCE_FOLDERS
 from .errors import PublisherError
 from .proof import reader_spreads, rendered_pages
 
 log = logging.getLogger(__name__)
 PREVIEW_DPI = 60
 PAGE_HEIGHT = 300  # pixels, a page on the preview
-WATCHED = ("content", "layouts", "fonts")
 
 
 @dataclass
@@ -136,7 +136,7 @@ class Preview:
         """Rebuild whenever a watched file is saved, until ``stop`` is set."""
         import watchfiles
 
-        paths = [self.root / name for name in WATCHED if (self.root / name).is_dir()]
+        paths = [self.root / name for name in SOURCE_FOLDERS if (self.root / name).is_dir()]
         for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=30,
                                          raise_interrupt=False):
             self.rebuild()
