@@ -242,8 +242,10 @@ class _Keys:
             project.config_path.read_bytes(), spec.profile,
             # A date from the clock would make every build new: parts keep the date they got.
             spec.date.isoformat() if date_fixed else "")
+        # A picture from the network is keyed by its URL: it is fetched when its parts render.
         self.messages = {m.slug: digest(m.path.read_bytes(),
-                                        m.image_path.read_bytes() if m.image_path else b"")
+                                        m.image_path.read_bytes()
+                                        if isinstance(m.image_path, Path) else b"")
                          for m in messages}
         self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
@@ -106,6 +107,48 @@ class PrintSettings(Strict):
     render_time_limit: float = Field(default=300, gt=0)
 
 
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                   r"(:[0-9]{1,5})?")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host(value: str) -> str:
+    value = value.strip().lower()
+    if not _HOST.fullmatch(value):
+        raise ValueError(f"'{value}' is not a host name; write the name alone, without "
+                         "https:// or a path: media.example.edu, *.example.edu or "
+                         "media.example.edu:8443")
+    return value
+
+
+Host = Annotated[str, AfterValidator(_host)]
+
+
+class NetworkSettings(Strict):
+    # Hosts whose files (pictures, stylesheets, fonts) a build may fetch over http(s). Nothing
+    # else is fetched: with no hosts named, a build makes no network connection at all.
+    allow: list[Host] = []
+    timeout: float = Field(default=20, gt=0)  # seconds per file
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` is http(s) on a named host (a name without port: default ports)."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError:  # a malformed port
+            return False
+        if scheme not in DEFAULT_PORTS or not host:
+            return False
+        for entry in self.allow:
+            name, _, wanted = entry.partition(":")
+            if (int(wanted) if wanted else DEFAULT_PORTS[scheme]) != (port or DEFAULT_PORTS[scheme]):
+                continue
+            if host == name or (name.startswith("*.") and host.endswith(name[1:])):
+                return True
+        return False
+
+
 class Publication(Strict):
     title: str
     subtitle: str | None = None
@@ -119,6 +162,7 @@ class Publication(Strict):
     layout: str = "classic"
     page: PageSettings = PageSettings()
     print: PrintSettings = PrintSettings()
+    network: NetworkSettings = NetworkSettings()
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ class Message:
     meta: FrontMatter
     body_html: Markup
     language: str
-    image_path: Path | None
+    image_path: Path | str | None  # a file in content/, or a URL on an allowed host
     image_line: int | None
 
     def __getattr__(self, name):
@@ -127,11 +127,15 @@ def read_message(path: Path, project: Project) -> Message:
 
 
 def resolve_image(reference: str, message_path: Path, project: Project,
-                  line: int | None) -> Path:
-    """An image named in front matter: relative to the message, inside content/, existing."""
+                  line: int | None) -> Path | str:
+    """An image named in front matter: relative to the message, inside content/, existing;
+    or a URL on a host that ``network.allow`` names."""
     if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", reference):
+        if project.publication.network.allows(reference):
+            return reference
         raise PublisherError(f"image '{reference}' is a URL", path=message_path, line=line,
-                             fix="save the image into content/images/ and give its path")
+                             fix="save the image into content/images/ and give its path "
+                                 "(or name its host under network: allow: in publication.yaml)")
     candidate = (message_path.parent / reference).resolve()
     content = project.content_dir.resolve()
     if not candidate.is_relative_to(content):

@@ -91,8 +91,32 @@ class Theme(Strict):
     personal: Literal["page", "overlay"] = "page"
 
 
-def cmyk_css(value: list[float]) -> str:
-    return "device-cmyk(" + " ".join(f"{part / 100:.4g}" for part in value) + ")"
+def cmyk_css(value: list[float]) -> Markup:
+    return Markup("device-cmyk(" + " ".join(f"{part / 100:.4g}" for part in value) + ")")
+
+
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9 _.,%#+/-]")
+
+
+def css_escape(value: object) -> Markup:
+    """A value as it may appear in CSS: anything that could end a string, a declaration or
+    the ``<style>`` element (quotes, ``;``, braces, ``<``, backslashes, newlines) becomes a
+    CSS escape. Validated tokens (colours, font names, URLs) are ``Markup`` already."""
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = "".join(char if _CSS_PLAIN.fullmatch(char) else f"\\{ord(char):x} "
+                        for char in str(value))
+    return Markup(value)
+
+
+@jinja2.pass_context
+def _escape_for_context(context: jinja2.runtime.Context, value: object) -> object:
+    """Autoescaping for CSS templates: every value is CSS-escaped (HTML escaping, which
+    Jinja applies in the other templates, would turn CSS quotes into entities)."""
+    if context.name and context.name.endswith(".css"):
+        return css_escape(value)
+    return value
 
 
 @dataclass
@@ -125,9 +149,9 @@ class Tokens:
         """Font size ``n`` steps up (or down) the type scale, in points."""
         return f"{self.size * self.theme.type.scale ** n:.2f}pt"
 
-    def font(self, role: str) -> str:
-        family = self.theme.fonts[role]
-        return f'"{family}"'
+    def font(self, role: str) -> Markup:
+        family = self.theme.fonts[role]  # validated: letters, digits, spaces, dots, hyphens
+        return Markup(f'"{family}"')
 
     @property
     def margin_points(self) -> dict[str, float]:
@@ -201,9 +225,9 @@ class Layout:
                                      "layout": layout_then_base}),
                 jinja2.FileSystemLoader(self.base_dir),
             ]),
-            # HTML-escaping is wrong inside CSS; CSS templates only ever see validated tokens.
-            autoescape=jinja2.select_autoescape(disabled_extensions=("css",), default=True,
-                                                default_for_string=True),
+            # Every template autoescapes: HTML templates with HTML escaping, CSS templates
+            # with CSS escaping (the finalizer's Markup is left alone by the HTML escaper).
+            autoescape=True, finalize=_escape_for_context,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
         )
@@ -286,8 +310,9 @@ class Layout:
                         for name in ("base.css", "style.css", "extra.css"))
         return Markup(css)
 
-    def font_url(self, src: str) -> str:
-        return (self.project.fonts_dir / src).resolve().as_uri()
+    def font_url(self, src: str) -> Markup:
+        # as_uri percent-encodes quotes, brackets and spaces: safe inside url("…").
+        return Markup((self.project.fonts_dir / src).resolve().as_uri())
 
     def html(self, document: str, *, messages: list[Message], start_folio: int | None = None,
              contents: list[tuple[Message, int]] | None = None, **context) -> str:
@@ -300,7 +325,12 @@ class Layout:
             messages=messages, message=messages[0] if messages else None,
             contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
             css=self.stylesheet(start_folio=start_folio, document=document),
-            image_url=lambda path: Path(path).resolve().as_uri(), **context)
+            image_url=_image_url, **context)
+
+
+def _image_url(image: Path | str) -> str:
+    """A front-matter picture's URL: a file's, or the http(s) URL it already is."""
+    return image if isinstance(image, str) else Path(image).resolve().as_uri()
 
 
 TUCK = 3 * 72 / 25.4  # a letterfold's fold-in panel is this much narrower, to tuck inside

@@ -22,6 +22,8 @@ from .errors import PublisherError
 RASTER_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif"}
 MAX_IMAGE_PIXELS = 60_000_000  # 60 MP: a full-bleed A3 photo at 450 ppi; more is a mistake
 MAX_DATA_URL = 2_000_000
+MAX_DOWNLOAD = 50_000_000  # one file from an allowed host
+RASTER_MIME = {"image/jpeg", "image/png", "image/tiff", "image/webp", "image/gif"}
 
 
 class Renderer:
@@ -98,10 +100,12 @@ class Renderer:
                 raise PublisherError("an embedded data: URL is too large", path=source,
                                      fix="save the image as a file in content/images/")
             return None, ""  # decoded by WeasyPrint's own data: handler
+        if scheme in ("http", "https"):
+            return self._download(url.split("#", 1)[0], source)
         if scheme != "file":
-            raise PublisherError(
-                f"refused to fetch {url}: publisher does not load anything from the network",
-                path=source, fix="save the file into the project and refer to it by path")
+            raise PublisherError(f"refused to load {url}: publisher loads only files of the "
+                                 "project", path=source,
+                                 fix="save the file into the project and refer to it by path")
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise PublisherError(
@@ -121,8 +125,25 @@ class Renderer:
         stat = path.stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key not in self._cmyk_cache:
-            self._cmyk_cache[key] = convert_for_press(path, self.profile, source)
+            self._cmyk_cache[key] = convert_for_press(path, path.name, self.profile, source)
         return self._cmyk_cache[key]
+
+    def _download(self, url: str, source: Path) -> tuple[bytes, str]:
+        """A file from a host ``network.allow`` names, pictures converted like local ones.
+        Fetched once per renderer: a build does not ask twice for the same file."""
+        network = self.project.publication.network
+        if not network.allows(url):
+            raise PublisherError(
+                f"refused to fetch {url}: its host is not allowed", path=source,
+                fix="save the file into the project and refer to it by path, or name the host "
+                    "under network: allow: in publication.yaml")
+        if (url,) not in self._cmyk_cache:
+            data, mime = download(url, network, source)
+            name = Path(urlsplit(url).path).name or url
+            if mime in RASTER_MIME or Path(name).suffix.lower() in RASTER_TYPES:
+                data, mime = convert_for_press(io.BytesIO(data), name, self.profile, source)
+            self._cmyk_cache[(url,)] = data, mime
+        return self._cmyk_cache[(url,)]
 
 
 class _TimeLimit(BaseException):
@@ -163,7 +184,46 @@ class _FailureLog(logging.Handler):
             self.messages.append(message.split(":", 1)[0].replace("file://", ""))
 
 
-def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]:
+def download(url: str, network, source: Path) -> tuple[bytes, str]:
+    """The body and MIME type of ``url``; redirects only to hosts that are allowed too."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    from . import __version__
+
+    class AllowedRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, request, fp, code, message, headers, new_url):
+            if not network.allows(new_url):
+                raise PublisherError(f"refused to follow {url} to {new_url}: its host is not "
+                                     "allowed", path=source,
+                                     fix="use the final address, or name its host under "
+                                         "network: allow: in publication.yaml")
+            return super().redirect_request(request, fp, code, message, headers, new_url)
+
+    opener = urllib.request.build_opener(AllowedRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": f"publisher/{__version__}"})
+    try:
+        with opener.open(request, timeout=network.timeout) as response:
+            data = response.read(MAX_DOWNLOAD + 1)
+            mime = response.headers.get_content_type()
+    except urllib.error.HTTPError as error:
+        raise PublisherError(f"could not fetch {url}: HTTP {error.code} {error.reason}",
+                             path=source, fix="check the address") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", None) or error
+        raise PublisherError(f"could not fetch {url}: {reason}", path=source,
+                             fix="check the address and the connection, or save the file "
+                                 "into the project") from None
+    if len(data) > MAX_DOWNLOAD:
+        raise PublisherError(f"{url} is larger than {MAX_DOWNLOAD // 1_000_000} MB",
+                             path=source, fix="save a smaller file into the project")
+    return data, mime
+
+
+def convert_for_press(image_file, name: str, profile: bytes,
+                      source: Path) -> tuple[bytes, str]:
+    """A raster picture (a path or a binary file) as press-ready JPEG in the output CMYK."""
     from PIL import Image, ImageCms, ImageFile
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -171,7 +231,7 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
     # must be an error here, not print grey.
     truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
-        with Image.open(path) as image:
+        with Image.open(image_file) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise Image.DecompressionBombError("too many pixels")
             image.load()
@@ -195,11 +255,11 @@ def convert_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, 
             # JPEG at press quality: WeasyPrint 70 embeds CMYK JPEG as is, but cannot read TIFF.
             image.save(output, format="JPEG", quality=95, subsampling=0)
     except Image.DecompressionBombError:
-        raise PublisherError(f"image {path.name} has too many pixels to print safely",
+        raise PublisherError(f"image {name} has too many pixels to print safely",
                              path=source, fix="resize it to at most 300 ppi at its printed size "
                                               f"(limit {MAX_IMAGE_PIXELS // 1_000_000} MP)") from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise PublisherError(f"image {path.name} cannot be read ({error})", path=source,
+        raise PublisherError(f"image {name} cannot be read ({error})", path=source,
                              fix="re-export it as JPEG or PNG") from None
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
@@ -223,4 +283,5 @@ def _make_fetcher(renderer: Renderer, source: Path):
             return URLFetcherResponse(f"{url}#publisher", body=data,
                                       headers={"Content-Type": mime})
 
+    # http(s) never reaches WeasyPrint's own fetching: allowed hosts are fetched by ``load``.
     return SandboxFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)

@@ -185,6 +185,15 @@ SAFE = {
     "markup in the title": (lambda p, url: (p / MESSAGE).write_text((p / MESSAGE).read_text()
                             .replace("title: Message from the Leadership",
                                      'title: "<b onmouseover=alert(1)>Bold</b>"', 1)), "<b"),
+    # CSS templates autoescape for CSS: a theme's free text cannot end the string, the rule or
+    # the <style> element it is printed in.
+    "theme text breaking out of CSS": (lambda p, url: (
+        (p / "layouts/overrides").mkdir(),
+        (p / "layouts/overrides/theme.yaml").write_text(
+            "description: 'Ours\"; } .page { background: url(file:///etc/passwd) } "
+            "</style><script>x</script> \\'\n"),
+        extra_css(p, '.message-body::after { content: "{{ theme.description }}" }')),
+        'Ours"; } .page { background: url(file:///etc/passwd) } </style><script>'),
 }
 
 

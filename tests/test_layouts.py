@@ -213,3 +213,17 @@ def test_trifold_fold_marks_stand_in_the_slug_at_the_folds(trifold):
                      for x0, y0, x1, y1 in [obj.get_bounds()]
                      if y0 > top and x1 - x0 < 1 and trim[0] + 1 < x0 < trim[2] - 1})
         assert xs == pytest.approx(folds, abs=0.6), (index, xs)
+
+
+def test_css_templates_autoescape_for_css():
+    """Values printed into CSS cannot end a string, a rule or the <style> element; numbers and
+    validated tokens print as they are."""
+    from markupsafe import Markup
+
+    from publisher.layout import cmyk_css, css_escape
+
+    escaped = css_escape('x"; } </style>\\\n\'(')
+    assert escaped == Markup(r"x\22 \3b  \7d  \3c /style\3e \5c \a \27 \28 ")
+    assert not set('"\';{}<>\n()') & set(escaped)
+    assert css_escape(12.5) == "12.5" and css_escape("12.00pt") == "12.00pt"
+    assert css_escape(cmyk_css([100, 0, 0, 0])) == "device-cmyk(1 0 0 0)"
