@@ -85,9 +85,12 @@ def build(root: Path, out: Path | None = None,
 
             workshops = ClusterWorkshops(root, spec.date, scheduler)
         elif own:
-            if jobs is None:  # a changed brochure brings its booklet part: workers pay off
-                jobs = default_jobs() if any(not cache.has(keys.brochure(m))
-                                             for m in messages) else 1
+            if jobs is None:
+                # Workers pay off when brochures render side by side; one changed message
+                # (its brochure, then its booklet part) renders faster in this process, which
+                # warms WeasyPrint once for both.
+                missing = sum(not cache.has(keys.brochure(m)) for m in messages)
+                jobs = default_jobs() if missing >= 2 else 1
             workshops = Workshops(root, spec.date, jobs,
                                   loaded=(project, messages, layout, profile))
         else:

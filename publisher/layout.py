@@ -230,6 +230,7 @@ class Layout:
             autoescape=True, finalize=_escape_for_context,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
+            bytecode_cache=_bytecode_cache(),
         )
         self.env.filters["pullquote_after"] = _insert_after_paragraph
         self.env.filters["format_date"] = _format_date
@@ -331,6 +332,29 @@ class Layout:
 def _image_url(image: Path | str) -> str:
     """A front-matter picture's URL: a file's, or the http(s) URL it already is."""
     return image if isinstance(image, str) else Path(image).resolve().as_uri()
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled once, not once per process: Jinja's cache folder (private to this
+    user, outside the project: compiled code must not travel with shared project folders),
+    keyed also by this module, whose settings (escaping, undefined names) shape the code."""
+
+    def __init__(self):
+        super().__init__()
+        import hashlib
+
+        self.salt = hashlib.sha256(jinja2.__version__.encode() + Path(__file__).read_bytes()
+                                   ).hexdigest()[:16]
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"publisher-{self.salt}/{name}", filename)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _CompiledTemplates()
+    except (RuntimeError, OSError):  # no private temporary folder: compile every time
+        return None
 
 
 TUCK = 3 * 72 / 25.4  # a letterfold's fold-in panel is this much narrower, to tuck inside

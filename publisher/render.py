@@ -46,6 +46,10 @@ class Renderer:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         return weasyprint, FontConfiguration()
 
+    def warm(self) -> None:
+        """Import WeasyPrint now rather than at the first render."""
+        self._weasyprint
+
     def render(self, html: str, *, source: Path):
         """Lay out ``html``; ``source`` is the content file named in errors."""
         weasyprint, fonts = self._weasyprint

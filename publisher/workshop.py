@@ -126,6 +126,12 @@ def _start_worker(root: Path, date: dt.datetime) -> None:
     _workshop = Workshop(root, date)
 
 
+def _warm_worker() -> None:
+    """A forked worker imports WeasyPrint at once, in parallel with its siblings, while the
+    main process is still reading the cache."""
+    _workshop.renderer.warm()
+
+
 def _run_in_worker(task: Task) -> Part:
     return _workshop.run(task)
 
@@ -182,13 +188,8 @@ class Workshops:
         self.close()  # workers hold the old project; new ones are started on demand
 
     def submit(self, task: Task) -> Future:
-        if self.jobs == 1 or (self._pool is None and _forking()):
-            # With fork, the first part renders here: it warms WeasyPrint (hyphenation
-            # dictionaries, C declarations, fonts), and the workers forked afterwards start warm.
-            future = run_here(self.local.run, task)
-            if self.jobs > 1:
-                self._start_pool()
-            return future
+        if self.jobs == 1:
+            return run_here(self.local.run, task)
         return self.pool.submit(_run_in_worker, task)
 
     def call(self, function, *args) -> Future:
@@ -213,8 +214,12 @@ class Workshops:
     def _start_pool(self) -> None:
         global _workshop
         if _forking():
-            _workshop = self.local  # inherited, warm, by every forked worker
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context())
+            # Forked workers inherit the project as this process read it, and each imports
+            # WeasyPrint at once: the imports run side by side, and this process, which only
+            # finishes and checks files, never pays for one.
+            _workshop = self.local
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
+                                             initializer=_warm_worker)
         else:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
                                              initializer=_start_worker,
