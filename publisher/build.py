@@ -60,8 +60,7 @@ def build(root: Path, out: Path | None = None,
     cache = Cache(root, read=not force)
     inputs = inputs_digest(root, out, check)
     record = cache.record()
-    if not force and record is not None and record.inputs == inputs \
-            and outputs_intact(out, record):
+    if not force and _unchanged(out, inputs, record):
         progress("done", 1, 1)
         return _from_record(out, record)
 
@@ -111,6 +110,17 @@ def build(root: Path, out: Path | None = None,
     return result
 
 
+def up_to_date(root: Path, out: Path | None = None, check: bool = True) -> bool:
+    """Whether a build would find nothing changed (and so render nothing)."""
+    root = Path(root).resolve()
+    out = Path(out) if out is not None else root / "out"
+    return _unchanged(out, inputs_digest(root, out, check), Cache(root).record())
+
+
+def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
+    return record is not None and record.inputs == inputs and outputs_intact(out, record)
+
+
 def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache, workshops,
                       out: Path, progress: Progress, check: bool) -> BuildResult:
     from . import booklet
@@ -148,12 +158,10 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             done += 1
         return found
 
-    # 1. Brochures (preflighted where they are made), and the booklet's back cover.
+    # 1. Brochures (preflighted where they are made).
     options = preflight_options(project, layout) if check else None
     tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug, check=options), keys.brochure(m))
              for m in messages}
-    if not sheets:
-        tasks["booklet back"] = (Task("back"), keys.back())
     first = parts(tasks)
     brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
@@ -171,6 +179,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
         rendered: dict[tuple[str, int], Part] = {}
         fronts: dict[tuple, Part] = {}
+        back = None  # the back cover depends on nothing: it fills a worker's idle turn here
         for _attempt in range(len(messages) + 3):
             starts = booklet.plan_starts(messages, measured, lengths)
             wanted = {f"booklet:{slug}@{folio}": (Task("part", slug, folio),
@@ -180,9 +189,14 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             if plan_key not in fronts:
                 wanted["booklet contents"] = (Task("front", starts=plan_key),
                                               keys.front(starts))
+            if back is None:
+                wanted["booklet back"] = (Task("back"), keys.back())
             for name, part in parts(wanted).items():
                 if name == "booklet contents":
                     fronts[plan_key] = part
+                    continue
+                if name == "booklet back":
+                    back = part
                     continue
                 slug, folio = name.removeprefix("booklet:").split("@")
                 rendered[slug, int(folio)] = part
@@ -196,7 +210,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         progress("booklet", done, total)
         done += 1
         data, plan = booklet.assemble(messages, front, final,
-                                      first["booklet back"], starts, spec, layout)
+                                      back, starts, spec, layout)
 
     with Staging(out) as staging:
         for message in messages:

@@ -12,16 +12,45 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from . import __version__
 from .errors import PublisherError
 from .sizes import SHEETS
 from .preflight.report import TARGETS
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+class _Console:
+    """A rich Console made on first use: a quiet build that succeeds never imports rich."""
+
+    def __init__(self, **options):
+        self.options = options
+        self._console = None
+
+    @property
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False, **self.options)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.console, name)
+
+
+err = _Console(stderr=True)
+out = _Console()
+
+
+def reset_consoles() -> None:
+    """Consoles for the current standard streams (a build server's child has the caller's)."""
+    global err, out
+    err, out = _Console(stderr=True), _Console()
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 class LengthType(click.ParamType):
@@ -75,20 +104,52 @@ def main(ctx: click.Context, debug: bool) -> None:
               help="With --data: only the one print file, no file per guest.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Send the renders to a Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--no-daemon", is_flag=True,
+              help="Build in this process, not in the warm build server.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
           verbose: bool, no_check: bool, jobs: int | None, force: bool, data: Path | None,
           message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
-          scheduler: str | None) -> None:
+          scheduler: str | None, no_daemon: bool) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
+    from . import daemon
+    from .build import build as run_build, up_to_date
+
+    root = project.resolve()
+    if not (no_daemon or scheduler or ctx.obj.get("debug")) and daemon.enabled() \
+            and _invoked_as_command() \
+            and (force or data is not None or not up_to_date(root, out_dir, not no_check)):
+        # Something must be rendered: the warm build server does it without importing
+        # WeasyPrint again; without one, build here and leave one behind for the next build.
+        status = daemon.delegate(sys.argv[1:])
+        if status is not None:
+            sys.exit(status)
+        try:
+            _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data,
+                   message_slug, key, combined, combined_only, scheduler)
+        finally:
+            daemon.spawn()
+        return
+    _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data, message_slug, key,
+           combined, combined_only, scheduler)
+
+
+def _invoked_as_command() -> bool:
+    """Run as ``publisher`` or ``python -m publisher``, so sys.argv is the command line."""
+    return Path(sys.argv[0]).name in ("publisher", "__main__.py")
+
+
+def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, verbose: bool,
+           no_check: bool, jobs: int | None, force: bool, data: Path | None,
+           message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
+           scheduler: str | None) -> None:
     from .build import build as run_build
 
     if verbose:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     started = time.perf_counter()
-    root = project.resolve()
 
     if data is not None:
         from .personalise import personalise
@@ -116,11 +177,33 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
             out.print(f"{verb} {_show(output.path)} ({output.pages} pages)")
         if result.reused and verbose:
             out.print(f"rendered {result.rendered} parts, reused {result.reused} from the cache")
+        if verbose and not result.up_to_date:
+            from . import daemon
+
+            out.print("rendered by the build server" if daemon.in_server
+                      else "rendered in this process")
     errors = _print_reports(result.reports, quiet=quiet, summary_only=True)
     if not quiet:
         out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")
     if errors:
         sys.exit(1)
+
+
+@main.command("daemon")
+@click.argument("action", type=click.Choice(["status", "stop"]))
+def daemon_command(action: str) -> None:
+    """Show or stop the build server that keeps WeasyPrint loaded between builds.
+
+    The first build that renders starts it; it stops by itself after 15 minutes without
+    builds (PUBLISHER_DAEMON_IDLE seconds). PUBLISHER_DAEMON=0 turns it off."""
+    from . import daemon
+
+    if action == "stop":
+        out.print("stopped the build server" if daemon.stop() else "no build server is running")
+        return
+    state = "off (PUBLISHER_DAEMON, CI or this system)" if not daemon.enabled() else (
+        "running" if daemon.running() else "not running")
+    out.print(f"build server: {state}")
 
 
 @main.command()
@@ -310,9 +393,6 @@ def proof(ctx: click.Context, pdf: Path, out_dir: Path, dpi: int, bleed: bool) -
 
 def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) -> int:
     """Print preflight reports (errors only when quiet); return the number of errors."""
-    from rich import box
-    from rich.table import Table
-
     from .preflight import page_ranges
 
     errors = sum(report.errors for report in reports)
@@ -324,6 +404,9 @@ def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) 
                 out.print(f"[green]✓[/green] {_show(report.path)}: {report.pages} pages, "
                           f"no findings ({report.target.upper()})")
             continue
+        from rich import box
+        from rich.table import Table
+
         pages = f"{report.pages} page{'s' * (report.pages != 1)}"
         table = Table(title=f"{_show(report.path)} ({pages}, "
                             f"{report.target.upper()})", title_justify="left",
@@ -370,7 +453,7 @@ def _progress(quiet: bool, unit: str = ""):
         from rich.progress import TimeRemainingColumn
 
         columns += [_RateColumn(unit), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err.console, transient=True) as bar:
         task = bar.add_task("reading content", total=None)
 
         def update(step: str, done: int, total: int) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from publisher.build import build
+
+# Builds started by the tests run in their own process; tests/test_daemon.py turns the build
+# server on for its own tests, with a private folder for its socket.
+os.environ["PUBLISHER_DAEMON"] = "0"
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"

@@ -188,7 +188,8 @@ def test_progress_is_plain_lines_without_a_terminal_and_quiet_means_quiet(built,
     result = publisher("build", cwd=project)
     lines = result.stdout.splitlines()
     assert lines[:3] == ["[1/8] brochure bjut-leadership",
-                         "[2/8] brochure ustb-chancellor-president", "[3/8] booklet back"]
+                         "[2/8] brochure ustb-chancellor-president",
+                         "[3/8] booklet bjut-leadership"]
     assert lines[7] == "[8/8] checking booklet.pdf"
     quiet = subprocess.run([sys.executable, "-m", "publisher", "build", "-q"], cwd=project,
                            capture_output=True, text=True, env={**os.environ})
