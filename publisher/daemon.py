@@ -57,6 +57,8 @@ def runtime_dir() -> Path:
         folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "publisher"
     else:
         folder = Path("/tmp") / f"publisher-{os.getuid()}"
+    if len(os.fsencode(folder)) > 60:  # a socket's whole path must fit in 107 bytes
+        folder = Path("/tmp") / f"publisher-{os.getuid()}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
@@ -76,7 +78,7 @@ def fingerprint() -> str:
         info = path.stat()
         state.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\0"
                      .encode())
-    return state.hexdigest()[:20]
+    return state.hexdigest()[:16]
 
 
 def _installation() -> str:

@@ -5,10 +5,13 @@ caller leave the last outputs intact."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,15 +20,16 @@ from .test_faults import MESSAGE, leftovers, project  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def env(tmp_path):
-    """The build server on, its socket in a folder of this test; stopped afterwards."""
-    folder = tmp_path / "run"
-    folder.mkdir(mode=0o700)
+def env():
+    """The build server on, its socket in a folder of this test (short: a socket's path has
+    at most 107 bytes); stopped afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="pub-"))
     environment = {**os.environ, "PUBLISHER_DAEMON": "1", "PUBLISHER_RUNTIME_DIR": str(folder),
                    "PUBLISHER_DAEMON_IDLE": "120", "COLUMNS": "200"}
     yield environment
     publisher("daemon", "stop", env=environment)
     assert not list(folder.glob("*.sock")), "the server did not remove its socket"
+    shutil.rmtree(folder)
 
 
 def publisher(*args: str, env: dict, cwd=None) -> subprocess.CompletedProcess:
