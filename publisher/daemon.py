@@ -108,7 +108,9 @@ def delegate(argv: list[str]) -> int | None:
         request["fds"] = fds
         body = json.dumps(request).encode()
         try:
-            socket.send_fds(connection, [_HEADER.pack(len(body)) + body], fds)
+            payload = _HEADER.pack(len(body)) + body
+            sent = socket.send_fds(connection, [payload], fds)
+            connection.sendall(payload[sent:])  # a large environment may need more sends
             connection.settimeout(60)  # a server still warming up answers within seconds
             child = _STATUS.unpack(_receive(connection, _STATUS.size))[0]
         except (OSError, struct.error):
