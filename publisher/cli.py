@@ -115,7 +115,7 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
     from . import daemon
-    from .build import build as run_build, up_to_date
+    from .build import up_to_date
 
     root = project.resolve()
     if not (no_daemon or scheduler or ctx.obj.get("debug")) and daemon.enabled() \

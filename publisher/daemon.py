@@ -17,7 +17,6 @@ server. The server stops after ``PUBLISHER_DAEMON_IDLE`` seconds without builds 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import select
@@ -69,21 +68,19 @@ def runtime_dir() -> Path:
 def fingerprint() -> str:
     """Python, publisher's own files and the libraries that shape the output: a server built
     from anything else is not used."""
-    from .cache import versions
+    from .cache import digest, versions
 
     package = Path(__file__).resolve().parent
-    state = hashlib.sha256(f"{sys.executable}\0{sys.version}\0".encode())
-    state.update(json.dumps(versions(), sort_keys=True).encode())
-    for path in sorted(package.rglob("*.py")):
-        info = path.stat()
-        state.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\0"
-                     .encode())
-    return state.hexdigest()[:16]
+    files = [(str(path.relative_to(package)), path.stat().st_size, path.stat().st_mtime_ns)
+             for path in sorted(package.rglob("*.py"))]
+    return digest(sys.executable, sys.version, versions(), files)[:16]
 
 
 def _installation() -> str:
     """This Python environment: its servers of older code are stopped by a new one."""
-    return hashlib.sha256(sys.executable.encode()).hexdigest()[:8]
+    from .cache import digest
+
+    return digest(sys.executable)[:8]
 
 
 def socket_path() -> Path:
@@ -269,6 +266,7 @@ def _handle(connection: socket.socket, listener: socket.socket) -> bool:
             return True
     except (OSError, AttributeError):
         pass  # no peer credentials on this system: the private folder protects the socket
+    fds: list[int] = []
     try:
         message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
         size = _HEADER.unpack(message[:_HEADER.size])[0]
@@ -276,13 +274,16 @@ def _handle(connection: socket.socket, listener: socket.socket) -> bool:
         if len(body) < size:
             body += _receive(connection, size - len(body))
         request = json.loads(body)
-    except (OSError, ValueError, struct.error):
+        stopping = bool(request.get("stop"))
+    except (OSError, ValueError, struct.error, AttributeError):
+        stopping = None  # not a request of ours: drop it
+    if stopping is not False:
+        for fd in fds:
+            os.close(fd)
         connection.close()
-        return True
-    if request.get("stop"):
-        listener.close()
-        connection.close()
-        return False
+        if stopping:
+            listener.close()
+        return not stopping
     pid = os.fork()
     if pid == 0:
         listener.close()

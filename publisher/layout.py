@@ -340,11 +340,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     keyed also by this module, whose settings (escaping, undefined names) shape the code."""
 
     def __init__(self):
-        super().__init__()
-        import hashlib
+        from .cache import digest
 
-        self.salt = hashlib.sha256(jinja2.__version__.encode() + Path(__file__).read_bytes()
-                                   ).hexdigest()[:16]
+        super().__init__()
+        self.salt = digest(jinja2.__version__, Path(__file__).read_bytes())[:16]
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(f"publisher-{self.salt}/{name}", filename)

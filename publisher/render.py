@@ -34,8 +34,9 @@ class Renderer:
         self.profile = profile
         self.roots = [project.content_dir.resolve(), project.layouts_dir.resolve(),
                       project.fonts_dir.resolve()]
-        # Converted pictures by path and file state: a long-lived renderer sees edits.
-        self._cmyk_cache: dict[tuple, tuple[bytes, str]] = {}
+        # Converted pictures by path and file state (a long-lived renderer sees edits), and
+        # files from allowed hosts by URL.
+        self._loaded: dict[tuple, tuple[bytes, str]] = {}
 
     @cached_property
     def _weasyprint(self):
@@ -128,9 +129,9 @@ class Renderer:
         """Raster images converted to the output intent's CMYK (grey stays grey)."""
         stat = path.stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
-        if key not in self._cmyk_cache:
-            self._cmyk_cache[key] = convert_for_press(path, path.name, self.profile, source)
-        return self._cmyk_cache[key]
+        if key not in self._loaded:
+            self._loaded[key] = convert_for_press(path, path.name, self.profile, source)
+        return self._loaded[key]
 
     def _download(self, url: str, source: Path) -> tuple[bytes, str]:
         """A file from a host ``network.allow`` names, pictures converted like local ones.
@@ -141,13 +142,13 @@ class Renderer:
                 f"refused to fetch {url}: its host is not allowed", path=source,
                 fix="save the file into the project and refer to it by path, or name the host "
                     "under network: allow: in publication.yaml")
-        if (url,) not in self._cmyk_cache:
+        if (url,) not in self._loaded:
             data, mime = download(url, network, source)
             name = Path(urlsplit(url).path).name or url
             if mime in RASTER_MIME or Path(name).suffix.lower() in RASTER_TYPES:
                 data, mime = convert_for_press(io.BytesIO(data), name, self.profile, source)
-            self._cmyk_cache[(url,)] = data, mime
-        return self._cmyk_cache[(url,)]
+            self._loaded[(url,)] = data, mime
+        return self._loaded[(url,)]
 
 
 class _TimeLimit(BaseException):
