@@ -31,6 +31,8 @@ class BuildResult:
     up_to_date: bool = False     # nothing changed: nothing was rendered or written
     rendered: int = 0            # parts rendered (the rest came from the cache)
     reused: int = 0
+    # Content files that were not built, each "file — fix" (e.g. dean.md.txt): never silent.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def outputs(self) -> list[Output]:
@@ -65,7 +67,7 @@ def build(root: Path, out: Path | None = None,
         return _from_record(out, record)
 
     from .config import load_project
-    from .content import read_messages
+    from .content import message_files, read_messages
     from .layout import Layout
     from .press import load_profile, press_spec
     from .output import BuildLock
@@ -73,6 +75,8 @@ def build(root: Path, out: Path | None = None,
 
     project = load_project(root)
     messages = read_messages(project)
+    warnings = [f"{path.relative_to(root)} was left out: it is not a message file — fix: {fix}"
+                for path, fix in message_files(project)[1]]
     layout = Layout(project)
     profile = load_profile(project)
     spec = replace(press_spec(project, profile), folds=layout.folds)
@@ -100,12 +104,13 @@ def build(root: Path, out: Path | None = None,
         finally:
             if own:
                 workshops.close()
+    result.warnings = warnings
     cache.save_record(Record(
         inputs=inputs,
         outputs={o.path.relative_to(out).as_posix(): {"pages": o.pages,
                                                       "sha256": file_digest(o.path)}
                  for o in result.outputs},
-        reports=[report.as_dict() for report in result.reports]))
+        reports=[report.as_dict() for report in result.reports], warnings=warnings))
     cache.prune()
     return result
 
@@ -129,7 +134,8 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
 
     sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
     # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
-    total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0)
+    total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0) \
+        + (0 if sheets or len(messages) <= FRONT_GUESS_UP_TO else 1)
     result = BuildResult()
     done = 0
 
@@ -162,6 +168,13 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     options = preflight_options(project, layout) if check else None
     tasks = {f"brochure:{m.slug}": (Task("brochure", m.slug, check=options), keys.brochure(m))
              for m in messages}
+    if not sheets and len(messages) > FRONT_GUESS_UP_TO:
+        # Many messages may need more than one contents page: measure the front matter
+        # (with three-digit placeholder folios) beside the brochures, so that the parts are
+        # rendered at their right folios the first time.
+        placeholder = tuple((m.slug, 999) for m in messages)
+        tasks["booklet contents"] = (Task("front", starts=placeholder),
+                                     keys.front(dict(placeholder)))
     first = parts(tasks)
     brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
@@ -175,7 +188,8 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         # front matter is expected to fill one sheet side pair (cover, contents): so every
         # folio is known now and all parts render together. Both are checked after rendering;
         # a surprise re-plans, and only parts whose folio moved are rendered again.
-        measured = FRONT_PAGES
+        measured = booklet.front_length(first["booklet contents"]) \
+            if "booklet contents" in first else FRONT_PAGES
         lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
         rendered: dict[tuple[str, int], Part] = {}
         fronts: dict[tuple, Part] = {}
@@ -240,6 +254,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
 
 
 FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents
+FRONT_GUESS_UP_TO = 6  # messages whose contents surely fit one page; beyond, it is measured
 
 
 def _label(name: str) -> str:
@@ -257,12 +272,13 @@ class _Keys:
         self.common = digest(
             versions(), tree_digest(project.layouts_dir, project.fonts_dir),
             project.config_path.read_bytes(), spec.profile,
+            layout.publication_logo.read_bytes()
+            if isinstance(layout.publication_logo, Path) else b"",
             # A date from the clock would make every build new: parts keep the date they got.
             spec.date.isoformat() if date_fixed else "")
         # A picture from the network is keyed by its URL: it is fetched when its parts render.
         self.messages = {m.slug: digest(m.path.read_bytes(),
-                                        m.image_path.read_bytes()
-                                        if isinstance(m.image_path, Path) else b"")
+                                        *(asset.read_bytes() for asset in m.assets))
                          for m in messages}
         self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
 
@@ -288,6 +304,7 @@ def _from_record(out: Path, record: Record) -> BuildResult:
         else:
             result.brochures.append(output)
     result.reports = [Report.from_dict(data) for data in record.reports]
+    result.warnings = list(record.warnings)
     return result
 
 

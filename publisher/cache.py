@@ -88,6 +88,7 @@ class Record:
     inputs: str
     outputs: dict[str, dict] = field(default_factory=dict)   # relative path → pages, sha256
     reports: list[dict] = field(default_factory=list)        # preflight, as Report.as_dict()
+    warnings: list[str] = field(default_factory=list)        # content files left out
 
 
 def inputs_digest(root: Path, out: Path, check: bool) -> str:

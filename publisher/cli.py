@@ -182,6 +182,8 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
 
             out.print("rendered by the build server" if daemon.in_server
                       else "rendered in this process")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning[/]: {escape(warning)}")
     errors = _print_reports(result.reports, quiet=quiet, summary_only=True)
     if not quiet:
         out.print(f"[green]done[/green] in {time.perf_counter() - started:.1f} s")

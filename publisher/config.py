@@ -156,6 +156,9 @@ class Publication(Strict):
     subject: str | None = None
     keywords: list[str] = []
     language: Language = "en"
+    # The organiser's logo (SVG, PNG or JPEG, relative to content/): booklet covers, and the
+    # brochures of messages that have no logo of their own.
+    logo: str | None = None
     event: Event
     # Booklet order by slug; message files not listed follow in file-name order.
     messages: list[str] = []

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pydantic import AfterValidator, Field
 
 from .config import Length, Project, parse_page_size
-from .content import Message
+from .content import Message, resolve_image
 from .errors import PublisherError
 from .schema import Strict, suggest, validate
 from .yamlsource import LayeredDocument, parse_yaml, read_text
@@ -232,6 +232,9 @@ class Layout:
             trim_blocks=True, lstrip_blocks=True,
             bytecode_cache=_bytecode_cache(),
         )
+        logo = project.publication.logo
+        self.publication_logo = resolve_image(logo, project.config_path, project,
+                                              project.config_line("logo")) if logo else None
         self.env.filters["pullquote_after"] = _insert_after_paragraph
         self.env.filters["format_date"] = _format_date
 
@@ -326,6 +329,7 @@ class Layout:
             messages=messages, message=messages[0] if messages else None,
             contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
             css=self.stylesheet(start_folio=start_folio, document=document),
+            document=document, publication_logo=self.publication_logo,
             image_url=_image_url, **context)
 
 

@@ -97,9 +97,13 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
     With ``pages=False`` the page boxes and marks are left as they are (imposed sheets).
     ``sources``, the PDFs the pages came from, give the document ID; without them the file
     is written twice, the ID being the hash of the first writing."""
+    from .pictures import cmyk_images
+
     registration = None
+    converted: set = set()
     for index, page in enumerate(writer.pages):
         fix_transparency_group(page)
+        cmyk_images(page.get("/Resources"), spec.profile, converted)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
         if not pages:

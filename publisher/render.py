@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Project
 from .errors import PublisherError
+from .pictures import convert_for_press, svg_for_press
 
 RASTER_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif"}
-MAX_IMAGE_PIXELS = 60_000_000  # 60 MP: a full-bleed A3 photo at 450 ppi; more is a mistake
 MAX_DATA_URL = 2_000_000
 MAX_DOWNLOAD = 50_000_000  # one file from an allowed host
 RASTER_MIME = {"image/jpeg", "image/png", "image/tiff", "image/webp", "image/gif"}
@@ -120,7 +120,7 @@ class Renderer:
         if not path.is_file():
             raise PublisherError(f"file not found: {path.relative_to(self.project.root)}",
                                  path=source, fix="correct the path or add the file")
-        if path.suffix.lower() in RASTER_TYPES:
+        if path.suffix.lower() in RASTER_TYPES or path.suffix.lower() == ".svg":
             return self._press_image(path, source)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return path.read_bytes(), mime
@@ -130,7 +130,10 @@ class Renderer:
         stat = path.stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key not in self._loaded:
-            self._loaded[key] = convert_for_press(path, path.name, self.profile, source)
+            if path.suffix.lower() == ".svg":
+                self._loaded[key] = svg_for_press(path, self.profile, source)
+            else:
+                self._loaded[key] = convert_for_press(path, path.name, self.profile, source)
         return self._loaded[key]
 
     def _download(self, url: str, source: Path) -> tuple[bytes, str]:
@@ -224,51 +227,6 @@ def download(url: str, network, source: Path) -> tuple[bytes, str]:
         raise PublisherError(f"{url} is larger than {MAX_DOWNLOAD // 1_000_000} MB",
                              path=source, fix="save a smaller file into the project")
     return data, mime
-
-
-def convert_for_press(image_file, name: str, profile: bytes,
-                      source: Path) -> tuple[bytes, str]:
-    """A raster picture (a path or a binary file) as press-ready JPEG in the output CMYK."""
-    from PIL import Image, ImageCms, ImageFile
-
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    # WeasyPrint lets Pillow load truncated images (a global switch): a cut-off picture
-    # must be an error here, not print grey.
-    truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
-    try:
-        with Image.open(image_file) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            image.load()
-            embedded = image.info.get("icc_profile")
-            if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
-                image = image.convert("RGBA")
-                flat = Image.new("RGB", image.size, "white")
-                flat.paste(image, mask=image.getchannel("A"))
-                image = flat
-            if image.mode in ("L", "1", "I;16", "I"):
-                image = image.convert("L")
-            elif image.mode != "CMYK":
-                image = image.convert("RGB")
-                source_profile = (ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded
-                                  else ImageCms.createProfile("sRGB"))
-                transform = ImageCms.buildTransform(
-                    source_profile, ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "CMYK",
-                    renderingIntent=ImageCms.Intent.PERCEPTUAL)
-                image = ImageCms.applyTransform(image, transform)
-            output = io.BytesIO()
-            # JPEG at press quality: WeasyPrint 70 embeds CMYK JPEG as is, but cannot read TIFF.
-            image.save(output, format="JPEG", quality=95, subsampling=0)
-    except Image.DecompressionBombError:
-        raise PublisherError(f"image {name} has too many pixels to print safely",
-                             path=source, fix="resize it to at most 300 ppi at its printed size "
-                                              f"(limit {MAX_IMAGE_PIXELS // 1_000_000} MP)") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise PublisherError(f"image {name} cannot be read ({error})", path=source,
-                             fix="re-export it as JPEG or PNG") from None
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
-    return output.getvalue(), "image/jpeg"
 
 
 def _make_fetcher(renderer: Renderer, source: Path):

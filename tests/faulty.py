@@ -13,7 +13,7 @@ from publisher.press import DEFAULT_PROFILE, PressSpec, finish
 
 REPO = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4
-GARAMOND = REPO / "fonts/eb-garamond/EBGaramond12-Regular.ttf"
+GARAMOND = REPO / "fonts/eb-garamond/EBGaramond-Regular.ttf"
 PROFILE = REPO / "publisher/profiles" / DEFAULT_PROFILE
 
 TEXT = ("Welcome to the forum. Our universities share a long history of exchange, and this "
