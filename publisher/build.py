@@ -79,7 +79,7 @@ def build(root: Path, out: Path | None = None,
                 for path, fix in message_files(project)[1]]
     layout = Layout(project)
     profile = load_profile(project)
-    spec = replace(press_spec(project, profile), folds=layout.folds)
+    spec = press_spec(project, profile, layout)
     keys = _Keys(project, messages, layout, spec)
     with BuildLock(out, root):  # one build at a time writes to ``out``
         own = workshops is None
@@ -310,8 +310,7 @@ def _from_record(out: Path, record: Record) -> BuildResult:
 
 def preflight_options(project, layout) -> Options:
     """What this project's outputs are checked against: PDF/X-4, its layout's fonts."""
-    families = {face.family for face in layout.theme.font_faces}
     return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,
-                   fonts=tuple(sorted(families | set(layout.theme.fonts.values()))),
+                   fonts=layout.font_families,
                    # Letterfolds and letters are sheets; their combined file is not folded.
                    fold=not layout.single_sheets)

@@ -158,12 +158,15 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
             run = _run(ctx, lambda: personalise(root, data, out_dir, message=message_slug,
                                                 key=key, combined=combined,
                                                 files=not combined_only, jobs=jobs,
-                                                scheduler=scheduler, progress=progress), root)
+                                                scheduler=scheduler, check=not no_check,
+                                                progress=progress), root)
         if not quiet:
             where = _show(run.combined) if combined_only else _show(run.folder) + (
                 f" and {_show(run.combined)}" if run.combined else "")
             out.print(f"wrote {run.count} personalised brochures to {where}"
                       + f" in {time.perf_counter() - started:.1f} s")
+        if _print_reports(run.reports, quiet=quiet, summary_only=True):
+            sys.exit(1)
         return
     with _progress(quiet) as progress:
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
@@ -289,6 +292,31 @@ def new_message(ctx: click.Context, title: str, project: Path, institution: str 
     root = project.resolve()
     path = _run(ctx, lambda: make(root, title, institution=institution, slug=slug), root)
     out.print(f"created {_show(path)}: fill in the lines between the --- marks, then the text")
+
+
+@main.command("import")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The project folder [default: here].")
+@click.option("--name", "slug", help="File name without .md [default: from the title].")
+@click.pass_context
+def import_command(ctx: click.Context, document: Path, project: Path, slug: str | None) -> None:
+    """Turn a Word document (.docx) into content/messages/<name>.md.
+
+    Text, bold and italic, lists, tables, footnotes and pictures are kept; pictures are saved
+    into content/images/. Title, institution and signatories are taken from the document
+    where they can be found; what cannot is marked TODO. Never overwrites a file."""
+    from .wordimport import import_docx
+
+    root = project.resolve()
+    result = _run(ctx, lambda: import_docx(document.resolve(), root, slug=slug), root)
+    pictures = f", {len(result.pictures)} picture{'s' * (len(result.pictures) != 1)} " \
+        f"into {_show(result.pictures[0].parent)}" if result.pictures else ""
+    out.print(f"created {_show(result.path)}{pictures}")
+    if result.todo:
+        out.print(f"[yellow]to do[/]: fill in {', '.join(result.todo)} in {_show(result.path)} "
+                  "(marked TODO; the build stops there until it is done)")
+    out.print("check the text against the original, then: publisher build")
 
 
 @main.command()

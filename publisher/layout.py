@@ -261,6 +261,12 @@ class Layout:
         return max(width, height), min(width, height)
 
     @property
+    def font_families(self) -> tuple[str, ...]:
+        """Every family the layout declares or names: text in any other is a fallback."""
+        families = {face.family for face in self.theme.font_faces}
+        return tuple(sorted(families | set(self.theme.fonts.values())))
+
+    @property
     def single_sheets(self) -> bool:
         """Brochures are sheets on their own (letterfolds, letters), not bound in a booklet."""
         return self.theme.fold != "booklet"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -24,6 +24,7 @@ class PersonalResult:
     folder: Path
     count: int
     combined: Path | None = None
+    reports: list = field(default_factory=list)  # preflight of every file written
 
 
 def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> list[bytes]:
@@ -105,6 +106,7 @@ BATCH = 50  # overlay mode: guests per WeasyPrint document
 def personalise(root: Path, data: Path, out: Path | None = None, *,
                 message: str | None = None, key: str | None = None, combined: bool = False,
                 files: bool = True, jobs: int | None = None, scheduler: str | None = None,
+                check: bool = True,
                 progress: Callable[[str, int, int], None] = lambda step, done, total: None
                 ) -> PersonalResult:
     """Write one brochure of ``message`` per row of ``data`` into ``out/personalised/`` (unless
@@ -117,7 +119,13 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
 
     project = load_project(root)
     messages = read_messages(project)
-    overlay = Layout(project).theme.personal == "overlay"
+    layout = Layout(project)
+    overlay = layout.theme.personal == "overlay"
+    options = None
+    if check:
+        from .build import preflight_options
+
+        options = preflight_options(project, layout)
     slugs = [m.slug for m in messages]
     if message is None and len(slugs) == 1:
         message = slugs[0]
@@ -133,14 +141,17 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         workshops = ClusterWorkshops(project.root, project.build_date(), scheduler)
     else:
         workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
+    from .preflight import Report
+
+    reports: list = []
     window: deque = deque()
     pieces: list = []          # for the combined file, in row order: staged paths or bytes
     count = 0
 
     def task(rows: list[Row]):
         if overlay:
-            return PersonalBatch(message, tuple(rows), combined_only=not files)
-        return PersonalTask(message, rows[0])
+            return PersonalBatch(message, tuple(rows), combined_only=not files, check=options)
+        return PersonalTask(message, rows[0], check=options)
 
     try:
         with BuildLock(out, project.root), Staging(out) as staging:
@@ -150,9 +161,12 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                 results = future.result()
                 results = results if isinstance(results, list) else [results]
                 if files:
-                    for row, pdf in zip(rows, results, strict=True):
+                    for row, made in zip(rows, results, strict=True):
+                        pdf, report = made if isinstance(made, tuple) else (made, None)
                         final = staging.write(f"personalised/{row.key}.pdf", pdf)
                         pieces.append(staging.files[final])
+                        if report is not None:
+                            reports.append(Report.from_dict({**report, "file": str(final)}))
                 else:
                     pieces.extend(results)  # one unfinished PDF per batch
                 count += len(rows)
@@ -173,12 +187,17 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
             while window:
                 collect()
             if combined:
-                staging.write("personalised.pdf", _combine(project, pieces, finished=files))
+                data_combined = _combine(project, pieces, finished=files)
+                final = staging.write("personalised.pdf", data_combined)
+                if options is not None:
+                    from .preflight import preflight
+
+                    reports.append(preflight(final, options, data=data_combined))
             staging.commit(prune={"personalised": "*.pdf"})
     finally:
         workshops.close()
     return PersonalResult(out / "personalised", count,
-                          out / "personalised.pdf" if combined else None)
+                          out / "personalised.pdf" if combined else None, reports)
 
 
 def _count_rows(data: Path) -> int:
@@ -205,6 +224,8 @@ def _combine(project, pieces: list, *, finished: bool) -> bytes:
         data = piece.read_bytes() if isinstance(piece, Path) else piece
         digests.append(hashlib.sha256(data).digest())
         writer.append(io.BytesIO(data), import_outline=False)
-    spec = press_spec(project, load_profile(project))
+    from .layout import Layout
+
+    spec = press_spec(project, load_profile(project), Layout(project))
     return finish(writer, spec.with_title(f"{spec.title} — personalised"), pages=not finished,
                   sources=digests)

@@ -52,6 +52,8 @@ class PressSpec:
     language: str = "en"
     # Fold marks: per page in turn, where the sheet folds (points from the trim's left edge).
     folds: tuple[tuple[float, ...], ...] = ()
+    # The layout's font families, recorded in the file for `publisher check`.
+    fonts: tuple[str, ...] = ()
 
     def with_title(self, title: str, *, language: str | None = None) -> "PressSpec":
         return replace(self, title=title, language=language or self.language)
@@ -78,7 +80,8 @@ def load_profile(project: Project) -> bytes:
     return data
 
 
-def press_spec(project: Project, profile: bytes) -> PressSpec:
+def press_spec(project: Project, profile: bytes, layout=None) -> PressSpec:
+    """The print settings of ``project``; with its ``layout``, also the folds and fonts."""
     publication = project.publication
     intent = publication.print.output_intent
     return PressSpec(
@@ -87,14 +90,18 @@ def press_spec(project: Project, profile: bytes) -> PressSpec:
         condition=intent.condition, condition_info=intent.info, registry=intent.registry,
         date=project.build_date(), title=publication.title, author=publication.author,
         subject=publication.subject or publication.subtitle,
-        keywords=tuple(publication.keywords), language=publication.language)
+        keywords=tuple(publication.keywords), language=publication.language,
+        folds=layout.folds if layout is not None else (),
+        fonts=layout.font_families if layout is not None else ())
 
 
 def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
-           sources: list[bytes] | None = None) -> bytes:
+           sources: list[bytes] | None = None, convert_images: bool = True) -> bytes:
     """Make ``writer``'s pages and catalog print-ready; return the PDF bytes.
 
     With ``pages=False`` the page boxes and marks are left as they are (imposed sheets).
+    RGB pictures (those with transparency arrive so) are converted to the output CMYK, with
+    their soft masks, unless ``convert_images`` is False.
     ``sources``, the PDFs the pages came from, give the document ID; without them the file
     is written twice, the ID being the hash of the first writing."""
     from .pictures import cmyk_images
@@ -103,7 +110,8 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
     converted: set = set()
     for index, page in enumerate(writer.pages):
         fix_transparency_group(page)
-        cmyk_images(page.get("/Resources"), spec.profile, converted)
+        if convert_images:
+            cmyk_images(page.get("/Resources"), spec.profile, converted)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
         if not pages:
@@ -138,6 +146,10 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
         info["/Subject"] = spec.subject
     if spec.keywords:
         info["/Keywords"] = ", ".join(spec.keywords)
+    if spec.fonts:
+        from .preflight import FONTS_KEY
+
+        info[FONTS_KEY] = ", ".join(spec.fonts)
     writer.metadata = None
     writer.add_metadata(info)
     writer._info.get_object()[NameObject("/Trapped")] = NameObject("/False")

@@ -29,6 +29,7 @@ class Task:
 class PersonalTask:
     slug: str
     row: object                 # data.Row
+    check: object = None        # preflight Options: each file is checked where it is made
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class PersonalBatch:
     slug: str
     rows: tuple                 # data.Row, in order
     combined_only: bool = False
+    check: object = None        # preflight Options (files, not combined-only batches)
 
 
 @dataclass
@@ -76,8 +78,7 @@ class Workshop:
         self.project, messages, self.layout, profile = loaded
         self.messages = {message.slug: message for message in messages}
         # One date for every part, decided by the build, not by each worker's clock.
-        self.spec = replace(press_spec(self.project, profile), date=date,
-                            folds=self.layout.folds)
+        self.spec = replace(press_spec(self.project, profile, self.layout), date=date)
         fonts = (tree_digest(self.project.fonts_dir), profile)
         if self.renderer is None or self._fonts != fonts:
             self.renderer = Renderer(self.project, profile)
@@ -91,11 +92,13 @@ class Workshop:
         if isinstance(task, PersonalTask):
             from .personalise import personal_brochure
 
-            return personal_brochure(self, task.slug, task.row)
+            pdf = personal_brochure(self, task.slug, task.row)
+            return _checked([task.row], [pdf], task.check)
         if isinstance(task, PersonalBatch):
             from .personalise import overlay_batch
 
-            return overlay_batch(self, task.slug, list(task.rows), task.combined_only)
+            pdfs = overlay_batch(self, task.slug, list(task.rows), task.combined_only)
+            return pdfs if task.combined_only else _checked(task.rows, pdfs, task.check)
         if task.kind == "brochure":
             part = brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
                                           self.spec)
@@ -114,6 +117,18 @@ class Workshop:
         if task.kind == "back":
             return booklet.render_back(ordered, self.layout, self.renderer)
         raise ValueError(task.kind)
+
+
+def _checked(rows, pdfs: list[bytes], options) -> list:
+    """Personalised files with their preflight reports (as dicts), checked where they were
+    made; without options, the files alone."""
+    if options is None:
+        return pdfs
+    from .preflight import preflight
+
+    return [(pdf, preflight(Path("personalised") / f"{row.key}.pdf", options,
+                            data=pdf).as_dict())
+            for row, pdf in zip(rows, pdfs, strict=True)]
 
 
 # -- worker processes ---------------------------------------------------------------------------

@@ -45,9 +45,11 @@ def render(body: str, *, css: str = "", bleed: str = "3mm", base: Path | None = 
     return document.write_pdf(pdf_version="1.6")
 
 
-def finished(data: bytes, *, bleed: float = 3 * MM) -> bytes:
-    """``data`` through publisher's press stage: boxes, marks, output intent, PDF/X-4."""
-    return finish(PdfWriter(clone_from=PdfReader(io.BytesIO(data))), spec(bleed))
+def finished(data: bytes, *, bleed: float = 3 * MM, convert_images: bool = True) -> bytes:
+    """``data`` through publisher's press stage: boxes, marks, output intent, PDF/X-4 (and,
+    unless told not to, RGB pictures converted to CMYK)."""
+    return finish(PdfWriter(clone_from=PdfReader(io.BytesIO(data))), spec(bleed),
+                  convert_images=convert_images)
 
 
 def pages(count: int) -> str:

@@ -149,7 +149,7 @@ logo: ../images/logo.png
 signatories:
   - name: Łukasz Nowak
     role: President, Northbridge University of Technology
-    portrait: ../images/president.jpg
+    portrait: ../images/nowak-head.jpg
     signature: ../images/signature.png
 ---
 
@@ -160,6 +160,7 @@ SHORT = """\
 title: A Note from the Dean
 institution: School of Civil Engineering
 logo: ../images/logo.svg
+image: ../images/dean.jpg
 signatories:
   - name: Amélie Fontaine
     role: Dean of Civil Engineering
@@ -170,15 +171,40 @@ sustainable infrastructure will be held in our new laboratory building this year
 """
 
 
-def make_realistic(project: Path) -> Path:
-    """Add the realistic messages and their pictures to the project at ``project``."""
+COMPACT = """\
+It is my great pleasure to welcome you to the **2026 Forum**, and to our campus by the
+river.[^numbers]
+
+![The new Library and Learning Centre](../images/library.jpg)
+
+| Year | Partners | Programmes |
+|------|---------:|-----------:|
+| 2024 | 55 | 19 |
+| 2025 | 63 | 24 |
+
+- **Teaching** that joins theory and practice
+  - studio courses in every school
+    - with mentors from industry
+- **Research** that crosses borders
+
+With warm regards, and my thanks to everyone who made it possible.
+
+[^numbers]: 312 delegates from 28 countries and regions.
+"""
+
+
+def make_realistic(project: Path, *, compact: bool = False) -> Path:
+    """Add the realistic messages and their pictures to the project at ``project``; with
+    ``compact``, a shorter text with the same kinds of content (it fits a letterfold)."""
     images = project / "content/images"
-    photo(images / "president.jpg", (1600, 2000), face=True)
+    photo(images / "president.jpg", (2000, 2500), face=True)
+    photo(images / "nowak-head.jpg", (600, 600), face=True, seed=3)
+    photo(images / "dean.jpg", (2000, 2600), face=True, seed=4)
     photo(images / "library.jpg", (2400, 1500), seed=2)
     logo_png(images / "logo.png")
     logo_svg(images / "logo.svg")
     signature_png(images / "signature.png")
     messages = project / "content/messages"
-    (messages / "president-welcome.md").write_text(FRONT + BODY)
+    (messages / "president-welcome.md").write_text(FRONT + (COMPACT if compact else BODY))
     (messages / "dean-note.md").write_text(SHORT)
     return project

@@ -110,7 +110,7 @@ def test_error_while_rendering_the_booklet_keeps_the_brochures(project):
     """Brochures render fine, the booklet's template breaks: nothing at all is replaced."""
     template = project / "layouts/base/contents.html"
     edit(template, "{{ message.title }}", "{{ message.titel }}")
-    fails_cleanly(project, "layouts/base/contents.html:11:", "'titel' is undefined")
+    fails_cleanly(project, "layouts/base/contents.html:12:", "'titel' is undefined")
 
 
 def test_outputs_are_replaced_only_by_a_complete_build(project):
@@ -130,10 +130,13 @@ def test_yaml_aliases_are_refused(tmp_path):
 def test_content_cannot_inject_markup_or_template_code(tmp_path):
     project = copy_project(tmp_path)
     message = project / MESSAGE
-    edit(message, "As the only member", "<script>alert(1)</script> {{ 7 * 7 }} As the only member")
+    edit(message, "As the only member", "{{ 7 * 7 }} a < b > c As the only member")
     loaded = read_messages(load_project(project))[0]
-    assert "<script>" not in loaded.body_html
-    assert "&lt;script&gt;" in loaded.body_html and "{{ 7 * 7 }}" in loaded.body_html
+    assert "{{ 7 * 7 }}" in loaded.body_html and "a &lt; b &gt; c" in loaded.body_html
+    # Markup is never taken as markup, nor printed as raw syntax: it is an error with its line.
+    edit(message, "{{ 7 * 7 }}", "<script>alert(1)</script>")
+    with pytest.raises(PublisherError, match="HTML in a message is not printed: <script>"):
+        read_messages(load_project(project))
 
 
 def test_lengths_and_page_sizes():

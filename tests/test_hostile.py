@@ -160,25 +160,28 @@ ERRORS = {
         (p / "content/publication.yaml").read_text().replace(
             "print:\n", "print:\n  render_time_limit: 0.05\n")), ["took longer than 0.05 s",
                                                                   "render_time_limit"]),
+    # Raw HTML in a message is neither markup nor printed as raw syntax: one clear error.
+    "script tag": (lambda p, url: body(p, "<script>alert('x')</script> after"),
+                   ["bjut-leadership.md", "HTML", "<script>"]),
+    "iframe to the network": (lambda p, url: body(p, f'<iframe src="{url}/frame"></iframe>'),
+                              ["bjut-leadership.md", "<iframe>"]),
+    "inline event handler": (lambda p, url: body(p, '<img src=x onerror="alert(1)">'),
+                             ["bjut-leadership.md", "<img>"]),
+    # A picture in the text is checked like a front-matter one: nothing is fetched.
+    "markdown image from the network": (lambda p, url: body(p, f"![a picture]({url}/p.png)"),
+                                        ["bjut-leadership.md", "is a URL"]),
+    "markdown image outside the project": (lambda p, url: body(p, "![x](/etc/hostname)"),
+                                           ["bjut-leadership.md", "outside the content"]),
     "oversized publication.yaml": (lambda p, url: (p / "content/publication.yaml").write_text(
         (p / "content/publication.yaml").read_text() + "#" * 2_000_000), ["publication.yaml"]),
 }
 
 # name → (set-up, text the PDF must show literally)
 SAFE = {
-    "script tag": (lambda p, url: body(p, "<script>alert('x')</script> after"), "<script>"),
-    "iframe to the network": (lambda p, url: body(p, f'<iframe src="{url}/frame"></iframe>'),
-                              "<iframe"),
-    "inline event handler": (lambda p, url: body(p, '<img src=x onerror="alert(1)">'),
-                             "onerror"),
     "template syntax in content": (lambda p, url: body(p, "{{ config }} {% include 'x' %}"),
                                    "{{ config }}"),
     "markdown link to a system file": (lambda p, url: body(p, "[read me](file:///etc/passwd)"),
                                        "read me"),
-    # Markdown pictures are off (pictures come from front matter, where they are checked):
-    # the link is printed as text and removed as an annotation, nothing is fetched.
-    "markdown image from the network": (lambda p, url: body(p, f"![a picture]({url}/p.png)"),
-                                        "a picture"),
     "CSS @import of a system file": (lambda p, url: (extra_css(
         p, '@import url("file:///etc/passwd");'), body(p, "Imported nothing.")),
         "Imported nothing."),

@@ -72,7 +72,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
         "medium-resolution image": faulty.finished(faulty.render(
             picture.format(faulty.TEXT, "medium.jpg"), base=folder)),
         "rgb image": faulty.finished(faulty.render(
-            picture.format(faulty.TEXT, "rgb.jpg"), base=folder)),
+            picture.format(faulty.TEXT, "rgb.jpg"), base=folder), convert_images=False),
         "unembedded font": faulty.finished(with_unembedded_font(
             faulty.render(f"<p>{faulty.TEXT}</p>"))),
         "no bleed": faulty.finished(faulty.render(f"<p>{faulty.TEXT}</p>", bleed="0"),

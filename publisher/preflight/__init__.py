@@ -11,7 +11,12 @@ from pathlib import Path
 
 from .report import MM, TARGETS, Finding, Options, Report, Row, page_ranges
 
-__all__ = ["MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges", "preflight"]
+__all__ = ["FONTS_KEY", "MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges",
+           "preflight"]
+
+# The Info key in which publisher records the layout's font families (a private key: PDF
+# readers ignore it), so that `publisher check` knows them for any file publisher made.
+FONTS_KEY = "/PublisherFonts"
 
 
 def preflight(path: Path, options: Options = Options(), data: bytes | None = None) -> Report:
@@ -29,6 +34,13 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
     except PublisherError as error:
         return Report(Path(path), 0, options.target, [
             Finding("error", "file.unreadable", error.message, error.fix or "")])
+    if not options.fonts:
+        # A PDF publisher made names its layout's families: no --project needed.
+        from dataclasses import replace
+
+        recorded = str(document.info.get(FONTS_KEY, "") or "")
+        families = tuple(f.strip() for f in recorded.split(",") if f.strip())
+        options = replace(options, fonts=families)
     try:
         report = Report(Path(path), len(document.pages), options.target)
         for check in (check_boxes, check_folding, check_pdfx, check_fonts, check_colour,

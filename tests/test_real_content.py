@@ -1,0 +1,164 @@
+"""Real messages print right in every layout: a portrait, a picture in the text, logos (PNG
+with transparency, SVG), a scanned signature, a table, footnotes, nested lists and bold, with
+a clean preflight, read back by independent tools."""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+import pytest
+
+from publisher.build import build
+
+from . import pdftools
+from .conftest import copy_project
+from .realistic import make_realistic
+from .test_layouts import use_layout
+
+LAYOUTS = ["classic", "modern", "trifold", "letter"]
+SYNTAX = ["**", "[^", "](", "|---", "![", "{.", "| Year", "#"]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The realistic project built once per layout: layout → (project, result)."""
+    built = {}
+
+    def get(layout: str):
+        if layout not in built:
+            project = copy_project(tmp_path_factory.mktemp(f"real-{layout}"))
+            make_realistic(project, compact=layout == "trifold")
+            use_layout(project, layout)
+            built[layout] = project, build(project)
+        return built[layout]
+    return get
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_realistic_message_builds_clean_in_every_layout(layout, real):
+    project, result = real(layout)
+    rows = [(report.path.name, row) for report in result.reports for row in report.rows()]
+    assert rows == [], rows  # no error and no warning: resolution, colour, fonts, placement
+    brochure = project / "out/brochures/president-welcome.pdf"
+    text = " ".join(pdftools.text(brochure).split())
+    for syntax in SYNTAX:
+        assert syntax not in text, syntax
+    for phrase in ("welcome you to the", "studio courses in every", "with mentors from",
+                   "Partner", "312 delegates from 28 countries and regions", "Łukasz Nowak"):
+        assert phrase in text, phrase
+    for row in pdftools.fonts(brochure):
+        assert row["emb"] == "yes" and row["sub"] == "yes", row
+
+
+def images(pdf) -> list[dict]:
+    rows = pdftools.run("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    keys = ["page", "num", "type", "width", "height", "color", "comp", "bpc", "enc", "interp",
+            "object", "id", "x_ppi", "y_ppi"]
+    return [dict(zip(keys, row.split())) for row in rows]
+
+
+def test_each_picture_is_placed_once_in_cmyk_at_print_resolution(real):
+    project, _ = real("classic")
+    found = images(project / "out/brochures/president-welcome.pdf")
+    pictures = [row for row in found if row["type"] == "image"]
+    # Cover photo, body picture, logo, signature, portrait: one object each, and each placed
+    # once, but the logo, which the layout puts on the front and the back cover.
+    by_object: dict[str, list[str]] = {}
+    for row in pictures:
+        by_object.setdefault(row["object"], []).append(row["page"])
+    assert len(by_object) == 5, found
+    placements = sorted(len(pages) for pages in by_object.values())
+    assert placements == [1, 1, 1, 1, 2], by_object
+    for row in pictures:
+        assert row["color"] == "cmyk", row
+        assert int(row["x_ppi"]) >= 300 and int(row["y_ppi"]) >= 300, row
+    # The logo and the signature keep their transparency as soft masks.
+    assert len({row["object"] for row in found if row["type"] == "smask"}) == 2
+
+
+def page_objects(pdf, index: int, kind: int) -> list[tuple[float, float, float, float]]:
+    """Bounds (left, top, right, bottom) in points from the media box's top left of a page's
+    objects of ``kind`` (pypdfium2.raw.FPDF_PAGEOBJ_*)."""
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        page = document[index]
+        media_left, _, _, media_top = page.get_mediabox()
+        found = []
+        for obj in page.get_objects(max_depth=3):
+            if obj.type == kind:
+                left, bottom, right, top = obj.get_bounds()
+                found.append((left - media_left, media_top - top,
+                              right - media_left, media_top - bottom))
+        return found
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("layout", ["classic", "modern"])
+def test_the_cover_photo_is_never_under_the_title(layout, real):
+    """Around every word of the cover's title the page is one plain colour: the lettering
+    sits beside the picture, never on it (or on a face in it)."""
+    project, _ = real(layout)
+    brochure = project / "out/brochures/president-welcome.pdf"
+    xml = pdftools.run("pdftotext", "-bbox", "-f", "1", "-l", "1", str(brochure), "-")
+    words = [tuple(float(v) for v in box) for box, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<',
+        xml) and [((m[0], m[1], m[2], m[3]), m[4]) for m in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<',
+        xml)] if word in ("Welcome", "President")]
+    assert len(words) == 2, xml[:2000]
+    document = pypdfium2.PdfDocument(str(brochure))
+    try:
+        scale = 100 / 72
+        image = document[0].render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    for box in words:
+        region = image.crop(tuple(round(v * scale) for v in box))
+        colours = region.getcolors(region.width * region.height)
+        background = max(colours)[1]
+        plain = sum(count for count, colour in colours
+                    if sum(abs(a - b) for a, b in zip(colour, background)) < 40)
+        # Text pixels (and their anti-aliasing) aside, one colour: no photograph behind.
+        assert plain > 0.55 * region.width * region.height, (layout, box, colours[:5])
+
+
+def test_a_logo_sits_on_the_navy_cover_without_a_white_box(real):
+    project, _ = real("classic")
+    brochure = project / "out/brochures/president-welcome.pdf"
+    logo = min(page_objects(brochure, 0, pdfium_c.FPDF_PAGEOBJ_IMAGE),
+               key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    document = pypdfium2.PdfDocument(str(brochure))
+    try:
+        scale = 150 / 72
+        image = document[0].render(scale=scale).to_pil().convert("L")
+    finally:
+        document.close()
+    region = image.crop(tuple(round(v * scale) for v in logo))
+    white = sum(region.histogram()[236:])
+    # The logo is white lines on transparency: most of its box shows the navy beneath.
+    assert white < 0.35 * region.width * region.height, (white, region.size)
+    assert sum(region.histogram()[:80]) > 0.4 * region.width * region.height
+
+
+def test_a_portrait_does_not_grow_a_short_brochure(real):
+    project, _ = real("classic")
+    # The dean's note is short, with a portrait photo on its cover: four pages, no blanks.
+    brochure = project / "out/brochures/dean-note.pdf"
+    assert pdftools.page_count(brochure) == 4
+    assert pdftools.text(brochure, 2).strip(), "page 2 holds the message"
+    photos = [row for row in images(brochure) if row["type"] == "image"
+              and row["width"] == "2000"]
+    assert len(photos) == 1 and photos[0]["page"] == "1"
+
+
+def test_the_booklet_sets_the_portrait_beside_the_heading(real):
+    project, result = real("classic")
+    booklet = result.booklet.path
+    text = pdftools.text(booklet)
+    found = [row for row in images(booklet) if row["width"] == "2000" and row["type"] == "image"]
+    # Each message's picture once in the booklet (no cover per message there).
+    assert len(found) == 2, found
+    assert not re.search(r"\*\*|\[\^|\]\(", text)
