@@ -4,6 +4,7 @@ Pages are cropped to the trim, as a reader sees the printed piece (bleed and mar
 """
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -72,7 +73,33 @@ def screenshot_preview(project, target):
         server.wait()
 
 
-if __name__ == "__main__":
+def realistic(target: Path) -> None:
+    """A message as offices receive it (tests/realistic.py): portrait, logo, picture, table,
+    footnotes, lists, signature; the brochure's cover and its first spread, and the booklet
+    page with the portrait beside the heading."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from tests.realistic import make_realistic
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        for part in ("content", "layouts", "fonts"):
+            shutil.copytree(ROOT / part, project / part)
+        make_realistic(project)
+        built = build(project)
+        pdf = project / "out/brochures/president-welcome.pdf"
+        booklet = built.booklet.path
+        start = next(i for i, page in enumerate(pypdfium2.PdfDocument(booklet))
+                     if "brings together" in page.get_textpage().get_text_range())
+        row([trimmed(pdf, 0, 0.8), spread(pdf, 1, 2, 0.8), trimmed(booklet, start, 0.8)],
+            20, 20).save(target, optimize=True)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["realistic"]:
+    realistic(HERE / "realistic.png")
+elif __name__ == "__main__":
+    realistic(HERE / "realistic.png")
     result = build(ROOT)
     booklet = result.booklet.path
     brochure = ROOT / "out/brochures/ustb-chancellor-president.pdf"
