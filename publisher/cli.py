@@ -77,6 +77,9 @@ LENGTH = LengthType()
 def main(ctx: click.Context, debug: bool) -> None:
     """Print-ready brochures and booklets from YAML + Markdown content."""
     ctx.obj = {"debug": debug}
+    # pypdf reports damaged files it works around as log warnings: what matters reaches the
+    # user as a finding or an error line, never as library chatter (--verbose shows it).
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     # A termination request stops a build like Ctrl-C: staged files are removed, and the
     # outputs of the last complete build stay as they were.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -149,6 +152,7 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
 
     if verbose:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("pypdf").setLevel(logging.WARNING)
     started = time.perf_counter()
 
     if data is not None:

@@ -18,7 +18,7 @@ from .yamlsource import parse_yaml, read_text
 
 MAX_MESSAGE_BYTES = 2_000_000
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-IMAGE_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".svg"}
+IMAGE_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".svg", ".pdf"}
 MESSAGE_TYPES = {".md", ".markdown"}  # in any case: dean.MD is a message too
 # Files of editors and operating systems, never messages: left out without a word.
 _NOISE = re.compile(r"(\..*|~\$.*|.*~|.*\.(swp|swx|tmp|bak)|Thumbs\.db|desktop\.ini)",
@@ -167,6 +167,20 @@ def image_shape(image: Path | str | None, message_path: Path, line: int | None) 
         return "landscape"
     if image.suffix.lower() == ".svg":
         return "landscape"
+    if image.suffix.lower() == ".pdf":
+        from .pictures import pdf_box
+
+        x0, y0, x1, y1 = pdf_box(image.read_bytes(), image.name, message_path)
+        width, height = x1 - x0, y1 - y0
+    else:
+        width, height = _raster_size(image, message_path, line)
+    if abs(width - height) <= 0.05 * max(width, height):
+        return "square"
+    return "portrait" if height > width else "landscape"
+
+
+def _raster_size(image: Path, message_path: Path, line: int | None) -> tuple[int, int]:
+    """A raster picture's width and height as shown (turned by its EXIF orientation)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -182,9 +196,7 @@ def image_shape(image: Path | str | None, message_path: Path, line: int | None) 
         raise PublisherError(f"image {image.name} cannot be read ({error})",
                              path=message_path, line=line,
                              fix="re-export it as JPEG or PNG") from None
-    if abs(width - height) <= 0.05 * max(width, height):
-        return "square"
-    return "portrait" if height > width else "landscape"
+    return width, height
 
 
 def resolve_image(reference: str, message_path: Path, project: Project,
@@ -210,7 +222,11 @@ def resolve_image(reference: str, message_path: Path, project: Project,
     if candidate.suffix.lower() not in IMAGE_TYPES:
         raise PublisherError(f"'{reference}' is not an image type publisher knows",
                              path=message_path, line=line,
-                             fix="use a JPEG, PNG, TIFF, WebP or SVG file")
+                             fix="use a JPEG, PNG, TIFF, WebP, SVG or PDF file")
+    if candidate.suffix.lower() == ".pdf":  # checked here, where the line is known
+        from .pictures import pdf_box
+
+        pdf_box(candidate.read_bytes(), candidate.name, message_path, line)
     return candidate
 
 

@@ -196,3 +196,118 @@ def cmyk_images(resources, profile: bytes, done: set) -> None:
         xobject[NameObject("/ColorSpace")] = NameObject("/DeviceCMYK")
         if "/DecodeParms" in xobject:
             del xobject["/DecodeParms"]
+
+
+# -- PDF pictures (logos as vector artwork) ------------------------------------------------------
+
+PLACEHOLDER_WIDTH = 48  # pixels; the height follows the picture's proportions
+MARKER = 16             # bytes of the PDF's digest written into the placeholder's first row
+
+
+def pdf_box(data: bytes, name: str, source: Path,
+            line: int | None = None) -> tuple[float, float, float, float]:
+    """The visible box of a one-page PDF picture (ArtBox, TrimBox, CropBox, MediaBox)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PublisherError(f"{name} is encrypted", path=source, line=line,
+                                 fix="export the logo again without a password or protection")
+        if len(reader.pages) != 1:
+            raise PublisherError(f"{name} has {len(reader.pages)} pages; a picture is one page",
+                                 path=source, line=line, fix="export the logo alone, on one page")
+        page = reader.pages[0]
+        for key in ("/ArtBox", "/TrimBox", "/CropBox", "/MediaBox"):
+            if key in page:
+                x0, y0, x1, y1 = (float(v) for v in page[key])
+                break
+    except PublisherError:
+        raise
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as error:
+        raise PublisherError(f"{name} cannot be read as a PDF ({error})", path=source,
+                             line=line, fix="export the logo again as PDF, SVG or PNG") from None
+    box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+        raise PublisherError(f"{name} has an empty page", path=source, line=line,
+                             fix="export the logo again with its artwork on the page")
+    return box
+
+
+def pdf_placeholder(data: bytes, name: str, source: Path) -> tuple[bytes, str, bytes]:
+    """A transparent PNG with the proportions of a PDF picture and its digest in its first
+    row, for WeasyPrint (which cannot draw PDF) to place; :func:`place_pdf_pictures` then
+    puts the PDF's own page there, as vector artwork in its own colours."""
+    import hashlib
+
+    from PIL import Image
+
+    x0, y0, x1, y1 = pdf_box(data, name, source)
+    height = max(1, min(20 * PLACEHOLDER_WIDTH,
+                        round(PLACEHOLDER_WIDTH * (y1 - y0) / (x1 - x0))))
+    marker = hashlib.sha256(data).digest()[:MARKER]
+    # The marker is the RGB of the first pixels; every pixel is fully transparent.
+    colour = bytearray(PLACEHOLDER_WIDTH * height * 3)
+    colour[:MARKER] = marker
+    image = Image.frombytes("RGB", (PLACEHOLDER_WIDTH, height), bytes(colour))
+    image.putalpha(0)
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return output.getvalue(), "image/png", marker
+
+
+def place_pdf_pictures(pdf: bytes, pictures: dict[bytes, bytes]) -> bytes:
+    """``pdf`` with every placeholder of :func:`pdf_placeholder` replaced by a Form XObject
+    of the PDF picture it stands for (``pictures``: marker → PDF bytes), scaled into the
+    placeholder's unit square, so it lands exactly where the layout placed the image."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, RectangleObject
+
+    from .press import page_as_form
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    forms: dict[bytes, object] = {}
+    seen: set = set()
+
+    def form_for(marker: bytes):
+        if marker not in forms:
+            page = PdfReader(io.BytesIO(pictures[marker])).pages[0]
+            reference = page_as_form(writer, page)
+            form = reference.get_object()
+            x0, y0, x1, y1 = pdf_box(pictures[marker], "picture", Path("picture.pdf"))
+            width, height = x1 - x0, y1 - y0
+            form[NameObject("/BBox")] = RectangleObject((x0, y0, x1, y1))
+            form[NameObject("/Matrix")] = ArrayObject(FloatObject(v) for v in (
+                1 / width, 0, 0, 1 / height, -x0 / width, -y0 / height))
+            forms[marker] = reference
+        return forms[marker]
+
+    def visit(resources) -> None:
+        if resources is None:
+            return
+        xobjects = resources.get_object().get("/XObject")
+        if xobjects is None:
+            return
+        xobjects = xobjects.get_object()
+        for name, reference in list(xobjects.items()):
+            xobject = reference.get_object()
+            if id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            if xobject.get("/Subtype") == "/Form":
+                visit(xobject.get("/Resources"))
+            elif xobject.get("/Subtype") == "/Image" and "/SMask" in xobject \
+                    and xobject.get("/Width") == PLACEHOLDER_WIDTH \
+                    and xobject.get("/ColorSpace") == "/DeviceRGB":
+                marker = bytes(xobject.get_data()[:MARKER])
+                if marker in pictures:
+                    xobjects[NameObject(name)] = form_for(marker)
+
+    for page in writer.pages:
+        visit(page.get("/Resources"))
+    if not forms:
+        return pdf
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

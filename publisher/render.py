@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Project
 from .errors import PublisherError
-from .pictures import convert_for_press, svg_for_press
+from .pictures import convert_for_press, pdf_placeholder, place_pdf_pictures, svg_for_press
 
 RASTER_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif"}
 MAX_DATA_URL = 2_000_000
@@ -37,6 +37,8 @@ class Renderer:
         # Converted pictures by path and file state (a long-lived renderer sees edits), and
         # files from allowed hosts by URL.
         self._loaded: dict[tuple, tuple[bytes, str]] = {}
+        # PDF pictures (logos), by the marker of the placeholder WeasyPrint placed for them.
+        self._pdf_pictures: dict[bytes, bytes] = {}
 
     @cached_property
     def _weasyprint(self):
@@ -84,12 +86,13 @@ class Renderer:
                                  fix="re-export the file (JPEG or PNG for pictures)")
         return document
 
-    @staticmethod
-    def write(document, pages=None) -> bytes:
-        """The PDF of ``document`` (or of the given pages, possibly from several documents)."""
+    def write(self, document, pages=None) -> bytes:
+        """The PDF of ``document`` (or of the given pages, possibly from several documents),
+        with PDF pictures in the places WeasyPrint laid out for them."""
         if pages is not None:
             document = document.copy(pages)  # pages may come from several documents
-        return document.write_pdf(pdf_version="1.6")
+        pdf = document.write_pdf(pdf_version="1.6")
+        return place_pdf_pictures(pdf, self._pdf_pictures) if self._pdf_pictures else pdf
 
     # -- the sandboxed fetcher ---------------------------------------------------------------
 
@@ -120,7 +123,7 @@ class Renderer:
         if not path.is_file():
             raise PublisherError(f"file not found: {path.relative_to(self.project.root)}",
                                  path=source, fix="correct the path or add the file")
-        if path.suffix.lower() in RASTER_TYPES or path.suffix.lower() == ".svg":
+        if path.suffix.lower() in RASTER_TYPES or path.suffix.lower() in (".svg", ".pdf"):
             return self._press_image(path, source)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return path.read_bytes(), mime
@@ -132,6 +135,11 @@ class Renderer:
         if key not in self._loaded:
             if path.suffix.lower() == ".svg":
                 self._loaded[key] = svg_for_press(path, self.profile, source)
+            elif path.suffix.lower() == ".pdf":
+                data = path.read_bytes()
+                placeholder, mime, marker = pdf_placeholder(data, path.name, source)
+                self._pdf_pictures[marker] = data
+                self._loaded[key] = placeholder, mime
             else:
                 self._loaded[key] = convert_for_press(path, path.name, self.profile, source)
         return self._loaded[key]

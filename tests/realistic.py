@@ -82,6 +82,26 @@ def logo_svg(path: Path) -> Path:
     return path
 
 
+def logo_pdf(path: Path) -> Path:
+    """A vector logo as print shops receive it: a one-page PDF in CMYK (a white ring, a gold
+    triangle, white bars), with an ArtBox around the artwork."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject, RectangleObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(320, 120)
+    page[NameObject("/ArtBox")] = RectangleObject((10, 10, 310, 110))
+    content = DecodedStreamObject()
+    content.set_data(b"q 0 0 0 0 K 6 w 60 60 m 60 82 42 100 20 100 c 20 20 l S "
+                     b"0.12 0.32 0.78 0.08 k 60 90 m 85 30 l 35 30 l f "
+                     b"0 0 0 0 k 110 75 180 12 re f 110 52 140 12 re f 110 29 100 12 re f Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        writer.write(file)
+    return path
+
+
 def signature_png(path: Path) -> Path:
     """A scanned signature: dark blue strokes on transparency."""
     image = Image.new("RGBA", (900, 300), (0, 0, 0, 0))
@@ -203,6 +223,9 @@ def make_realistic(project: Path, *, compact: bool = False) -> Path:
     photo(images / "library.jpg", (2400, 1500), seed=2)
     logo_png(images / "logo.png")
     logo_svg(images / "logo.svg")
+    logo_pdf(images / "organiser.pdf")
+    config = project / "content/publication.yaml"
+    config.write_text(config.read_text().replace("\nevent:", "\nlogo: images/organiser.pdf\nevent:", 1))
     signature_png(images / "signature.png")
     messages = project / "content/messages"
     (messages / "president-welcome.md").write_text(FRONT + (COMPACT if compact else BODY))

@@ -172,6 +172,10 @@ ERRORS = {
                                         ["bjut-leadership.md", "is a URL"]),
     "markdown image outside the project": (lambda p, url: body(p, "![x](/etc/hostname)"),
                                            ["bjut-leadership.md", "outside the content"]),
+    "broken PDF logo": (lambda p, url: ((p / "content/images").mkdir(),
+                                        (p / "content/images/logo.pdf").write_bytes(b"%PDF-1.4 x"),
+                                        front_matter(p, "logo: ../images/logo.pdf")),
+                        ["bjut-leadership.md:", "logo.pdf", "cannot be read as a PDF"]),
     "oversized publication.yaml": (lambda p, url: (p / "content/publication.yaml").write_text(
         (p / "content/publication.yaml").read_text() + "#" * 2_000_000), ["publication.yaml"]),
 }

@@ -64,7 +64,15 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     Image.new("CMYK", (100, 100), (0, 60, 90, 0)).save(folder / "small.jpg")
     Image.new("CMYK", (400, 400), (0, 60, 90, 0)).save(folder / "medium.jpg")
     Image.new("RGB", (600, 600), (200, 30, 40)).save(folder / "rgb.jpg")
+    busy = Image.effect_noise((1200, 800), 90).convert("CMYK")
+    busy.save(folder / "busy.jpg", quality=90)
+    calm = Image.linear_gradient("L").resize((1200, 800)).point(lambda v: 90 + v // 8)
+    calm.convert("CMYK").save(folder / "calm.jpg", quality=90)
     picture = '<p>{}</p><img src="{}" style="width: 40mm">'
+    # Text laid over a 300 ppi picture (the picture behind, the text on top).
+    over = ('<div style="position: relative; height: 70mm"><img src="{}" style="position: '
+            'absolute; width: 100mm"><p style="position: absolute; top: 20mm; margin: 0 5mm; '
+            'color: device-cmyk(0 0 0 0)">{}</p></div>')
     sources = {
         "clean": faulty.finished(faulty.render(faulty.pages(4))),
         "low-resolution image": faulty.finished(faulty.render(
@@ -82,6 +90,10 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
         "6-page booklet": faulty.finished(faulty.render(faulty.pages(6))),
         "chinese name": faulty.finished(faulty.render(f"<p>{faulty.TEXT} 北京</p>")),
         "symbol": faulty.finished(faulty.render(f"<p>{faulty.TEXT} \u263a</p>")),
+        "text over a busy picture": faulty.finished(faulty.render(
+            over.format("busy.jpg", faulty.TEXT), base=folder)),
+        "text over a calm picture": faulty.finished(faulty.render(
+            over.format("calm.jpg", faulty.TEXT), base=folder)),
         "text past the trim": faulty.finished(faulty.render(
             f'<p>{faulty.TEXT}</p><p style="margin-left: 110mm; white-space: nowrap">'
             "Overflowing line of text</p>")),
@@ -116,6 +128,8 @@ def missing_glyph_check(character: str) -> str:
     ("text in the trim margin", {"layout.safe-margin": {"error"}}),
     ("6-page booklet", {"fold.pages": {"error"}}),
     ("text past the trim", {"layout.overflow": {"error"}}),
+    ("text over a busy picture", {"layout.busy-background": {"warning"}}),
+    ("text over a calm picture", {}),
 ])
 def test_each_fault_gives_exactly_its_finding(corpus, name, expected):
     assert findings(corpus[name]) == expected

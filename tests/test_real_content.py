@@ -96,6 +96,15 @@ def page_objects(pdf, index: int, kind: int) -> list[tuple[float, float, float, 
         document.close()
 
 
+def rendered(pdf, scale: float, index: int = 0):
+    """A page rendered by PDFium, the whole media box."""
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        return document[index].render(scale=scale).to_pil()
+    finally:
+        document.close()
+
+
 @pytest.mark.parametrize("layout", ["classic", "modern"])
 def test_the_cover_photo_is_never_under_the_title(layout, real):
     """Around every word of the cover's title the page is one plain colour: the lettering
@@ -103,18 +112,12 @@ def test_the_cover_photo_is_never_under_the_title(layout, real):
     project, _ = real(layout)
     brochure = project / "out/brochures/president-welcome.pdf"
     xml = pdftools.run("pdftotext", "-bbox", "-f", "1", "-l", "1", str(brochure), "-")
-    words = [tuple(float(v) for v in box) for box, word in re.findall(
+    words = [tuple(float(v) for v in found[:4]) for found in re.findall(
         r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<',
-        xml) and [((m[0], m[1], m[2], m[3]), m[4]) for m in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<',
-        xml)] if word in ("Welcome", "President")]
+        xml) if found[4] in ("Welcome", "President")]
     assert len(words) == 2, xml[:2000]
-    document = pypdfium2.PdfDocument(str(brochure))
-    try:
-        scale = 100 / 72
-        image = document[0].render(scale=scale).to_pil().convert("RGB")
-    finally:
-        document.close()
+    scale = 100 / 72
+    image = rendered(brochure, scale).convert("RGB")
     for box in words:
         region = image.crop(tuple(round(v * scale) for v in box))
         colours = region.getcolors(region.width * region.height)
@@ -130,12 +133,8 @@ def test_a_logo_sits_on_the_navy_cover_without_a_white_box(real):
     brochure = project / "out/brochures/president-welcome.pdf"
     logo = min(page_objects(brochure, 0, pdfium_c.FPDF_PAGEOBJ_IMAGE),
                key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
-    document = pypdfium2.PdfDocument(str(brochure))
-    try:
-        scale = 150 / 72
-        image = document[0].render(scale=scale).to_pil().convert("L")
-    finally:
-        document.close()
+    scale = 150 / 72
+    image = rendered(brochure, scale).convert("L")
     region = image.crop(tuple(round(v * scale) for v in logo))
     white = sum(region.histogram()[236:])
     # The logo is white lines on transparency: most of its box shows the navy beneath.
@@ -162,3 +161,19 @@ def test_the_booklet_sets_the_portrait_beside_the_heading(real):
     # Each message's picture once in the booklet (no cover per message there).
     assert len(found) == 2, found
     assert not re.search(r"\*\*|\[\^|\]\(", text)
+
+
+def test_a_pdf_logo_prints_as_vector_artwork_in_its_own_colours(real, tmp_path):
+    project, result = real("classic")
+    booklet = result.booklet.path
+    # The organiser's logo (a one-page PDF) on the booklet's cover and back: no picture there,
+    # the logo's own drawing, in its own CMYK gold, inside a form.
+    cover_images = [row for row in images(booklet) if row["page"] in ("1", "12")]
+    assert cover_images == [], cover_images
+    text = pdftools.qdf(booklet, tmp_path / "booklet-qdf.pdf")
+    assert "0.12 0.32 0.78 0.08 k" in text and "/Subtype /Form" in text
+    cover = rendered(booklet, 100 / 72).convert("RGB")
+    pixels = cover.tobytes()
+    gold = sum(1 for i in range(0, len(pixels), 3)
+               if pixels[i] > 170 and 120 < pixels[i + 1] < 200 and pixels[i + 2] < 110)
+    assert gold > 50, "the logo's gold triangle is drawn"

@@ -1,5 +1,6 @@
 """Where things are drawn (measured with PDFium): text clear of the trim, artwork that bleeds
-all the way, nothing lost off the page, no marks inside the bleed, pictures sharp enough."""
+all the way, nothing lost off the page, no marks inside the bleed, pictures sharp enough, and
+text not set over a busy part of a picture."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from .document import Box, Document, Page
 from .report import MM, Finding, Options
 
 EPSILON = 0.25  # points: anti-aliasing and rounding of object bounds
+# Behind readable text a picture is calm: the spread (standard deviation) of its lightness
+# there stays below this, on a scale of 0 to 255 (a clear sky ~10, foliage or a crowd 50+).
+BUSY = 40
 
 
 def check_placement(document: Document, options: Options) -> Iterator[Finding]:
@@ -19,6 +23,8 @@ def check_placement(document: Document, options: Options) -> Iterator[Finding]:
              raw.FPDF_PAGEOBJ_PATH: "artwork", raw.FPDF_PAGEOBJ_SHADING: "artwork"}
     for page in document.pages:
         found: dict[Finding, None] = {}
+        texts: list[Box] = []
+        pictures: list[tuple[Box, tuple, object]] = []
         pdfium_page = document.pdfium[page.number - 1]
         # Objects inside forms are measured in the form's space: carry each form's matrix,
         # and the clipping that applies to its drawing, in page space.
@@ -43,10 +49,15 @@ def check_placement(document: Document, options: Options) -> Iterator[Finding]:
                     continue  # clipped away: does not print
             for finding in _place(kind, bounds, page, options):
                 found[finding] = None
+            if kind == "text":
+                texts.append(bounds)
             if kind == "image":
                 matrix = _compose(_matrix(obj), outer)
+                pictures.append((bounds, matrix, obj))
                 for finding in _resolution(obj, matrix, bounds, page, options):
                     found[finding] = None
+        for finding in _busy_backgrounds(texts, pictures, page):
+            found[finding] = None
         pdfium_page.close()
         yield from found
 
@@ -181,3 +192,50 @@ def _resolution(obj, matrix: tuple, box: Box, page: Page, options: Options) -> I
                   f"use a larger original: at this size it needs "
                   f"{math.ceil(width_in * options.warn_ppi)}×"
                   f"{math.ceil(height_in * options.warn_ppi)} px", page.number)
+
+
+def _busy_backgrounds(texts: list[Box], pictures: list, page: Page) -> Iterator[Finding]:
+    """Text set over a part of a picture whose lightness varies a lot (a photo's detail): hard
+    to read. Measured on the picture's own pixels behind each line of text."""
+    bitmaps: dict[int, object] = {}
+    for text in texts:
+        for index, (bounds, matrix, obj) in enumerate(pictures):
+            overlap = _intersect(text, bounds)
+            if overlap is None or _area(overlap) < 0.5 * _area(text):
+                continue
+            if matrix[1] or matrix[2] or not matrix[0] or not matrix[3]:
+                continue  # turned or skewed: not measured
+            if index not in bitmaps:
+                try:
+                    bitmaps[index] = obj.get_bitmap(render=False).to_pil().convert("L")
+                except Exception:  # a picture PDFium cannot decode alone: not measured
+                    bitmaps[index] = None
+            picture = bitmaps[index]
+            if picture is None:
+                continue
+            # Page space → the picture's pixels (its unit square: y up, rows from the top).
+            left = (overlap[0] - matrix[4]) / matrix[0] * picture.width
+            right = (overlap[2] - matrix[4]) / matrix[0] * picture.width
+            top = (1 - (overlap[3] - matrix[5]) / matrix[3]) * picture.height
+            bottom = (1 - (overlap[1] - matrix[5]) / matrix[3]) * picture.height
+            box = tuple(round(v) for v in (min(left, right), min(top, bottom),
+                                           max(left, right), max(top, bottom)))
+            if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+                continue
+            region = picture.crop(box)
+            histogram = region.histogram()
+            count = sum(histogram)
+            mean = sum(i * n for i, n in enumerate(histogram)) / count
+            spread = (sum(n * (i - mean) ** 2 for i, n in enumerate(histogram)) / count) ** 0.5
+            if spread > BUSY:
+                yield Finding("warning", "layout.busy-background",
+                              "text over a busy part of a picture: its detail shows through "
+                              "the letters and makes them hard to read",
+                              "move the text off the picture, set image_focus so a calm part "
+                              "lies behind it, or put a solid panel behind the text",
+                              page.number)
+                return
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
