@@ -37,24 +37,25 @@ class Body:
 
 # -- pasted text --------------------------------------------------------------------------------
 
-# Bullets that Word, Outlook and web pages put at the start of a line, with their usual level.
-_BULLETS = {"•": 0, "●": 0, "▪": 2, "■": 2, "◦": 1, "○": 1, "o": 1, "§": 2, "‣": 0, "·": 0,
-            "–": 0, "—": 0, "-": 0, "*": 0, "+": 0}
-_BULLET_LINE = re.compile(r"(?P<indent>[ \t\u00a0]*)(?P<mark>[•●▪■◦○‣·–—§]|o(?=\t))"
-                          r"[ \t\u00a0]+(?P<text>\S.*)")
-_NUMBER_LINE = re.compile(r"(?P<indent>[ \t\u00a0]*)(?P<number>\d{1,3})[.)]"
-                          r"(?P<gap>[ \t\u00a0]+)(?P<text>\S.*)")
-_MARKDOWN_ITEM = re.compile(r"[ \t]*([-*+]|\d{1,9}[.)])([ \t]|$)")
+# Bullets that Word, Outlook and web pages put at the start of a line, with their usual
+# level. The en dash and Word's "o" and "§" count only before a tab, as Word pastes them
+# (an en or em dash and a space also start an attribution: "— Albert Einstein").
+_BULLETS = {"•": 0, "●": 0, "‣": 0, "·": 0, "–": 0, "◦": 1, "○": 1, "o": 1, "▪": 2,
+            "■": 2, "§": 2}
+_BULLET_LINE = re.compile(r"(?P<indent>[ \t\u00a0]*)(?:(?P<mark>[•●▪■◦○‣·])[ \t\u00a0]+"
+                          r"|(?P<tabbed>[–o§])\t[ \t]*)(?P<text>\S.*)")
+_NUMBER_LINE = re.compile(r"(?P<indent>[ \t\u00a0]*)(?P<number>\d{1,3})[.)][ \t\u00a0]+"
+                          r"(?P<text>\S.*)")
 _SPECIAL = re.compile(r"[ \t]*(\||#|>|```|~~~|\[\^)")
 _FENCE = re.compile(r"[ \t]*(```|~~~)")
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """Text as Word, Outlook or a web page hands it over, made into the Markdown its author
-    saw: CRLF and Word's line breaks, non-breaking spaces and tabs at line starts, ``•``,
-    ``–``, ``o`` and ``1)`` lists. When the text has paragraphs typed as one long line each
-    (a line over 100 characters directly followed by another line), every line is a
-    paragraph. Returns the text and, for each of its lines, the original line (0-based)."""
+    saw: CRLF and Word's line breaks, non-breaking spaces at line starts, ``•``, ``–``, ``o``
+    and ``1)`` lists. When the text has paragraphs typed as one long line each (a line over
+    100 characters directly followed by another line), every line is a paragraph. Returns
+    the text and, for each of its lines, the original line (0-based)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n") \
         .replace("\u2029", "\n\n").replace("\ufeff", "")
     lines = text.split("\n")
@@ -63,55 +64,46 @@ def normalise(text: str) -> tuple[str, list[int]]:
     result: list[str] = []
     origin: list[int] = []
     fenced = False
-    previous_kind = "blank"
-
-    def add(line: str, number: int) -> None:
-        result.append(line)
-        origin.append(number)
-
+    previous = "blank"
     for number, line in enumerate(lines):
         if _FENCE.match(line):
             fenced = not fenced
         if fenced or _FENCE.match(line):
-            add(line, number)
-            previous_kind = "code"
-            continue
-        # Word's manual line break (vertical tab) is a line break inside the paragraph.
-        line = line.replace("\x0b", "\\\n")
-        kind, converted = _convert_line(line)
-        if kind == "blank":
-            add("", number)
+            kind, converted = "code", line
         else:
-            # Pasted text: each line is its own paragraph (list items are already separate);
-            # a paragraph after a list item is not a continuation of the item.
-            if previous_kind != "blank" and (
-                    (pasted and kind == "text" and previous_kind in ("text", "item"))
-                    or (kind == "text" and previous_kind == "item" and pasted)):
-                add("", number)
-            for part in converted.split("\n"):
-                add(part, number)
-        previous_kind = kind
+            # Word's manual line break (vertical tab) is a line break inside the paragraph.
+            kind, converted = _convert_line(line.replace("\x0b", "\\\n"), pasted)
+        # Pasted text: each line is a paragraph of its own (list items already are), and a
+        # paragraph after a list item does not continue the item.
+        if pasted and kind == "text" and previous in ("text", "item"):
+            result.append("")
+            origin.append(number)
+        for part in converted.split("\n"):
+            result.append(part)
+            origin.append(number)
+        previous = kind
     return "\n".join(result), origin
 
 
-def _convert_line(line: str) -> tuple[str, str]:
+def _convert_line(line: str, pasted: bool) -> tuple[str, str]:
     """(kind, Markdown) of one line: 'blank', 'item' (a list item) or 'text'."""
     if not line.strip(" \t\u00a0"):
         return "blank", ""
     if match := _BULLET_LINE.fullmatch(line):
-        level = max(_indent_level(match["indent"]), _BULLETS[match["mark"]])
+        mark = match["mark"] or match["tabbed"]
+        level = max(_indent_level(match["indent"]), _BULLETS[mark])
         return "item", "    " * level + "- " + match["text"].rstrip()
     if match := _NUMBER_LINE.fullmatch(line):
-        if "\t" in match["gap"] or ")" in line[:len(match["indent"]) + 5] or match["indent"]:
-            level = _indent_level(match["indent"])
-            return "item", "    " * level + f"{match['number']}. " + match["text"].rstrip()
-    if _MARKDOWN_ITEM.match(line):
+        level = _indent_level(match["indent"])
+        return "item", "    " * level + f"{match['number']}. " + match["text"].rstrip()
+    if re.match(r"[ \t]*[-*+]([ \t]|$)", line):
         return "item", line.replace("\u00a0", " ").rstrip()
-    if line.startswith(("\t", "\u00a0", " ")) and not _MARKDOWN_ITEM.match(line.lstrip()):
-        # An indent typed with tabs or spaces is a first-line indent, not a code block.
-        return "text", line.lstrip(" \t\u00a0").rstrip(" \t\u00a0") \
-            + ("  " if line.endswith("  ") else "")
-    return "text", line.rstrip("\t\u00a0") if not line.endswith("  ") else line
+    if pasted or line.startswith("\u00a0"):
+        # A first-line indent typed with tabs or (non-breaking) spaces is not Markdown's
+        # indentation: it would make the paragraph part of the list item above.
+        line = line.lstrip(" \t\u00a0")
+    hard_break = line.endswith("  ")
+    return "text", line.rstrip(" \t\u00a0") + ("  " if hard_break else "")
 
 
 def _indent_level(indent: str) -> int:
@@ -197,8 +189,6 @@ _LEFTOVERS = [
      "the path (or <../images/my name.jpg>)"),
     (re.compile(r"\*\*|__"), "an unclosed '{0}' (bold)",
      "close the bold with a second '{0}', or remove it"),
-    (re.compile(r"^\s*\|.*\|\s*$"), "a table line that is not part of a table",
-     "put a line like |---|---| under the table's first row, with as many cells"),
     (re.compile(r"\[[^\]]+\]\[[^\]]*\]"), "link {0} refers to no address",
      "write the address in brackets: [text](https://example.edu)"),
 ]
@@ -277,7 +267,7 @@ def _check(tokens: list[Token], env: dict, text: str, origin: list[int], path: P
 
 
 def _check_text(content: str, path: Path, line: int | None) -> None:
-    for pattern, message, fix in _LEFTOVERS[:3] + _LEFTOVERS[4:]:
+    for pattern, message, fix in _LEFTOVERS:
         if match := pattern.search(content):
             found = match.group(0)
             raise PublisherError(message.format(found), path=path, line=line,

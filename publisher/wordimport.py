@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import PublisherError
 
 MAX_DOCX_BYTES = 100_000_000
+MAX_UNPACKED_BYTES = 500_000_000  # a zip bomb is refused before mammoth unpacks it
 IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
                     "image/tiff": ".tif", "image/svg+xml": ".svg", "image/webp": ".webp"}
 # Word styles mammoth does not map by itself.
@@ -65,6 +66,17 @@ def import_docx(source: Path, root: Path, *, slug: str | None = None) -> Importe
     if source.stat().st_size > MAX_DOCX_BYTES:
         raise PublisherError(f"{source.name} is larger than {MAX_DOCX_BYTES // 1_000_000} MB",
                              path=source, fix="remove or compress its pictures in Word")
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise PublisherError(f"{source.name} cannot be read as a Word document ({error})",
+                             path=source, fix="open it in Word and save it again as .docx") \
+            from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise PublisherError(f"{source.name} unpacks to more than "
+                             f"{MAX_UNPACKED_BYTES // 1_000_000} MB", path=source,
+                             fix="remove or compress its pictures in Word")
     images_dir = project.content_dir / "images"
     stem = slug or slugify(source.stem) or "imported"
     pictures: list[Path] = []

@@ -19,14 +19,14 @@ SENTENCE = ("Our universities have worked together on teaching and research for 
 
 
 def many_messages(project, count: int) -> None:
-    """``count`` messages of different lengths (one paragraph to about three pages)."""
+    """``count`` messages of different lengths (one paragraph to about two pages)."""
     messages = project / "content/messages"
     for path in messages.glob("*.md"):
         path.unlink()
     config = project / "content/publication.yaml"
     config.write_text(re.sub(r"messages:\n(  - .*\n)+", "", config.read_text()))
     for i in range(1, count + 1):
-        paragraphs = 1 if count > 40 else 1 + (i * 7) % 12
+        paragraphs = 1 if count > 40 else 1 + (i * 7) % 6
         body = "\n\n".join(SENTENCE * 4 for _ in range(paragraphs))
         (messages / f"m{i:03d}.md").write_text(
             f"---\ntitle: Message {i} from a Leader with a Title Long Enough to Wrap\n"

@@ -149,3 +149,14 @@ def test_line_breaks_setting():
 def test_lines_keep_their_numbers_through_normalising():
     pasted = ("x" * 120 + "\n") * 3 + "Bad <i>html</i> here\n"
     assert error(pasted).line == 8 + 3
+
+
+def test_dashes_and_indents_that_are_not_lists():
+    # An attribution after a quotation is not a bullet; a Word en-dash bullet (with a tab) is.
+    out = html("> Education is the lighting of a fire.\n\n— W. B. Yeats\n\n\u2013\tAn item\n")
+    assert "<p>— W. B. Yeats</p>" in out and "<li>An item</li>" in out
+    # Hand-written Markdown: an indented paragraph continues its list item.
+    out = html("1. First item\n\n   Its second paragraph.\n\n2. Second item\n")
+    assert re.search(r"<li>\s*<p>First item</p>\s*<p>Its second paragraph.</p>\s*</li>", out)
+    # A non-breaking-space indent is not printed.
+    assert "<p>Indented.</p>" in html("\u00a0\u00a0\u00a0Indented.")

@@ -63,14 +63,13 @@ def test_each_picture_is_placed_once_in_cmyk_at_print_resolution(real):
     project, _ = real("classic")
     found = images(project / "out/brochures/president-welcome.pdf")
     pictures = [row for row in found if row["type"] == "image"]
-    # Cover photo, body picture, logo, signature, portrait: one object each, and each placed
-    # once, but the logo, which the layout puts on the front and the back cover.
+    # Cover photo, body picture, the institution's logo (on the cover; the back cover has the
+    # organiser's, a PDF drawn as vector artwork), signature, portrait: each placed once.
     by_object: dict[str, list[str]] = {}
     for row in pictures:
         by_object.setdefault(row["object"], []).append(row["page"])
     assert len(by_object) == 5, found
-    placements = sorted(len(pages) for pages in by_object.values())
-    assert placements == [1, 1, 1, 1, 2], by_object
+    assert all(len(pages) == 1 for pages in by_object.values()), by_object
     for row in pictures:
         assert row["color"] == "cmyk", row
         assert int(row["x_ppi"]) >= 300 and int(row["y_ppi"]) >= 300, row
