@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -148,10 +148,15 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
     pieces: list = []          # for the combined file, in row order: staged paths or bytes
     count = 0
 
+    submitted = 0
+
     def task(rows: list[Row]):
+        nonlocal submitted
+        first, submitted = submitted == 0, submitted + 1
         if overlay:
-            return PersonalBatch(message, tuple(rows), combined_only=not files, check=options)
-        return PersonalTask(message, rows[0], check=options)
+            return PersonalBatch(message, tuple(rows), combined_only=not files, check=options,
+                                 first=first)
+        return PersonalTask(message, rows[0], check=options, first=first)
 
     try:
         with BuildLock(out, project.root), Staging(out) as staging:
@@ -192,7 +197,12 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                 if options is not None:
                     from .preflight import preflight
 
-                    reports.append(preflight(final, options, data=data_combined))
+                    # The first guest's pages, then each further guest's own first page.
+                    pages = len(PdfReader(io.BytesIO(data_combined)).pages)
+                    each = max(1, pages // max(count, 1))
+                    check = replace(options, pages=tuple(sorted(
+                        {*range(1, each + 1), *range(1, pages + 1, each)})))
+                    reports.append(preflight(final, check, data=data_combined))
             staging.commit(prune={"personalised": "*.pdf"})
     finally:
         workshops.close()

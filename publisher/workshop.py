@@ -30,6 +30,7 @@ class PersonalTask:
     slug: str
     row: object                 # data.Row
     check: object = None        # preflight Options: each file is checked where it is made
+    first: bool = False         # the run's first file: checked whole (see _checked)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class PersonalBatch:
     rows: tuple                 # data.Row, in order
     combined_only: bool = False
     check: object = None        # preflight Options (files, not combined-only batches)
+    first: bool = False         # holds the run's first file
 
 
 @dataclass
@@ -93,12 +95,13 @@ class Workshop:
             from .personalise import personal_brochure
 
             pdf = personal_brochure(self, task.slug, task.row)
-            return _checked([task.row], [pdf], task.check)
+            return _checked([task.row], [pdf], task.check, task.first)
         if isinstance(task, PersonalBatch):
             from .personalise import overlay_batch
 
             pdfs = overlay_batch(self, task.slug, list(task.rows), task.combined_only)
-            return pdfs if task.combined_only else _checked(task.rows, pdfs, task.check)
+            return pdfs if task.combined_only else _checked(task.rows, pdfs, task.check,
+                                                            task.first)
         if task.kind == "brochure":
             part = brochure.make_brochure(self.messages[task.slug], self.layout, self.renderer,
                                           self.spec)
@@ -119,16 +122,21 @@ class Workshop:
         raise ValueError(task.kind)
 
 
-def _checked(rows, pdfs: list[bytes], options) -> list:
+def _checked(rows, pdfs: list[bytes], options, first: bool) -> list:
     """Personalised files with their preflight reports (as dicts), checked where they were
-    made; without options, the files alone."""
+    made; without options, the files alone. Every guest's file shares all but its first page
+    with the others: the run's first file is checked whole, every other one on its own page
+    (and its boxes and PDF/X keys, which are cheap)."""
     if options is None:
         return pdfs
+    from dataclasses import replace
+
     from .preflight import preflight
 
-    return [(pdf, preflight(Path("personalised") / f"{row.key}.pdf", options,
-                            data=pdf).as_dict())
-            for row, pdf in zip(rows, pdfs, strict=True)]
+    own_page = replace(options, pages=(1,))
+    return [(pdf, preflight(Path("personalised") / f"{row.key}.pdf",
+                            options if first and index == 0 else own_page, data=pdf).as_dict())
+            for index, (row, pdf) in enumerate(zip(rows, pdfs, strict=True))]
 
 
 # -- worker processes ---------------------------------------------------------------------------

@@ -43,8 +43,11 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
         options = replace(options, fonts=families)
     try:
         report = Report(Path(path), len(document.pages), options.target)
-        for check in (check_boxes, check_folding, check_pdfx, check_fonts, check_colour,
-                      check_placement):
+        for check in (check_boxes, check_folding, check_pdfx):
+            report.findings.extend(check(document, options))
+        if options.pages:
+            document.pages = [page for page in document.pages if page.number in options.pages]
+        for check in (check_fonts, check_colour, check_placement):
             report.findings.extend(check(document, options))
         return report
     finally:

@@ -25,6 +25,10 @@ class Options:
     fold: bool = True              # more than two pages must come in fours (folded sheets)
     warn_ppi: float = 300
     error_ppi: float = 150
+    # The pages whose content (fonts, colour, placement) is checked, 1-based; empty: all.
+    # Boxes, folding and PDF/X keys are always checked for the whole file. Personalised runs
+    # check the pages every guest shares once, and then only each guest's own page.
+    pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
