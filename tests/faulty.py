@@ -9,12 +9,12 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from publisher.press import DEFAULT_PROFILE, PressSpec, finish
+from publisher.press.finishing import DEFAULT_PROFILE, PressSpec, finish
 
 REPO = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4
 GARAMOND = REPO / "fonts/eb-garamond/EBGaramond-Regular.ttf"
-PROFILE = REPO / "publisher/profiles" / DEFAULT_PROFILE
+PROFILE = REPO / "publisher/press/profiles" / DEFAULT_PROFILE
 
 TEXT = ("Welcome to the forum. Our universities share a long history of exchange, and this "
         "booklet gathers the words of their leaders for the guests of the week.")

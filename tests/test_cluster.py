@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from publisher.build import build
-from publisher.personalise import personalise
+from publisher.build.personalise import personalise
 
 from .conftest import copy_project
 from .test_errors import snapshot

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import load_project, parse_length, parse_page_size
-from publisher.content import read_messages
+from publisher.sources.config import load_project, parse_length, parse_page_size
+from publisher.sources.content import read_messages
 from publisher.errors import PublisherError
 
 from .conftest import copy_project

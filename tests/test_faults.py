@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from publisher.output import BuildLock
+from publisher.build.output import BuildLock
 
 from .conftest import copy_project
 from .test_errors import edit, snapshot

@@ -7,9 +7,9 @@ import re
 import pytest
 from PIL import Image
 
-from publisher.impose import impose, sheet_order
+from publisher.press.impose import impose, sheet_order
 from publisher.preflight import MM, Options, preflight
-from publisher.proof import proof, reader_spreads
+from publisher.press.proof import proof, reader_spreads
 
 from . import faulty, pdftools
 from .test_errors import publisher
@@ -135,7 +135,7 @@ def test_proof_pages_and_contact_sheet(booklet, tmp_path):
     (sheet,) = result.contact_sheets
     image = Image.open(sheet).convert("RGB")
     # Two rows of spreads; the cover stands alone on the right of the first one.
-    from publisher.proof import GAP, LABEL, THUMB_HEIGHT
+    from publisher.press.proof import GAP, LABEL, THUMB_HEIGHT
 
     assert image.height == GAP + 2 * (THUMB_HEIGHT + LABEL + GAP)
     page_width = round(cover.width * THUMB_HEIGHT / cover.height)

@@ -221,7 +221,7 @@ def test_css_templates_autoescape_for_css():
     validated tokens print as they are."""
     from markupsafe import Markup
 
-    from publisher.layout import cmyk_css, css_escape
+    from publisher.compose.layout import cmyk_css, css_escape
 
     escaped = css_escape('x"; } </style>\\\n\'(')
     assert escaped == Markup(r"x\22 \3b  \7d  \3c /style\3e \5c \a \27 \28 ")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import PublisherError
-from publisher.markdown import normalise, render_body
+from publisher.sources.markdown import normalise, render_body
 
 MESSAGE = Path("content/messages/dean.md")
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from publisher.config import NetworkSettings
+from publisher.sources.config import NetworkSettings
 
 from . import pdftools
 from .test_errors import edit, fails_cleanly, project, publisher  # noqa: F401 (fixture)

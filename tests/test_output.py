@@ -10,7 +10,7 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from publisher.press import DEFAULT_PROFILE
+from publisher.press.finishing import DEFAULT_PROFILE
 
 from . import pdftools
 
@@ -148,7 +148,7 @@ def test_fonts_embedded_subset_and_from_the_layout(all_pdfs):
 
 
 def test_pdfx4_identification_and_output_intent(all_pdfs):
-    profile = (Path(__file__).parent.parent / "publisher" / "profiles" / DEFAULT_PROFILE).read_bytes()
+    profile = (Path(__file__).parent.parent / "publisher" / "press" / "profiles" / DEFAULT_PROFILE).read_bytes()
     for pdf in all_pdfs:
         assert pdftools.info(pdf)["PDF subtype"] == "PDF/X-4"
         reader = PdfReader(pdf)

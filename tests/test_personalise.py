@@ -9,7 +9,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from publisher.personalise import personalise
+from publisher.build.personalise import personalise
 from publisher.preflight import preflight
 
 from . import pdftools
@@ -63,8 +63,8 @@ def test_the_shared_pages_are_the_same_for_every_guest(run):
 def test_each_personalised_file_and_the_combined_file_are_print_ready(run):
     project, result = run
     from publisher.build import preflight_options
-    from publisher.config import load_project
-    from publisher.layout import Layout
+    from publisher.sources.config import load_project
+    from publisher.compose.layout import Layout
 
     loaded = load_project(project)
     options = preflight_options(loaded, Layout(loaded))

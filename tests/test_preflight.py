@@ -144,8 +144,8 @@ def test_a_character_the_font_lacks_is_found(corpus, name, character):
 
 def test_our_booklet_and_brochures_pass(all_pdfs, built):
     from publisher.build import preflight_options
-    from publisher.config import load_project
-    from publisher.layout import Layout
+    from publisher.sources.config import load_project
+    from publisher.compose.layout import Layout
 
     project = load_project(built[0])
     options = preflight_options(project, Layout(project))

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publisher.config import load_project
-from publisher.content import read_messages
+from publisher.sources.config import load_project
+from publisher.sources.content import read_messages
 from publisher.errors import PublisherError
-from publisher.layout import Layout
+from publisher.compose.layout import Layout
 
 from .conftest import copy_project
 

@@ -12,8 +12,8 @@ import pypdfium2
 from PIL import Image, ImageDraw
 
 from publisher.build import build
-from publisher.impose import impose
-from publisher.proof import proof
+from publisher.press.impose import impose
+from publisher.press.proof import proof
 
 MM = 72 / 25.4
 ROOT = Path(__file__).resolve().parents[2]

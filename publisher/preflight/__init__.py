@@ -11,18 +11,15 @@ from pathlib import Path
 
 from .report import MM, TARGETS, Finding, Options, Report, Row, page_ranges
 
-__all__ = ["FONTS_KEY", "MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges",
+__all__ = ["MM", "TARGETS", "Finding", "Options", "Report", "Row", "page_ranges",
            "preflight"]
-
-# The Info key in which publisher records the layout's font families (a private key: PDF
-# readers ignore it), so that `publisher check` knows them for any file publisher made.
-FONTS_KEY = "/PublisherFonts"
 
 
 def preflight(path: Path, options: Options = Options(), data: bytes | None = None) -> Report:
     """Check the PDF at ``path`` (or ``data``, the bytes of a PDF to be written there).
     A file that is not a readable PDF gives one error finding."""
     from ..errors import PublisherError
+    from ..pdf import FONTS_KEY
     from .boxes import check_boxes, check_folding
     from .colour import check_colour, check_pdfx
     from .document import Document

@@ -1,0 +1,318 @@
+"""``publisher build``: content → layout → render → brochures and booklet → disk → preflight.
+
+A build renders only what changed since the last one (``cache.py``), renders parts in
+parallel (``workshop.py``), and with nothing changed does not even parse the project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import Cache, Record, digest, file_digest, inputs_digest, outputs_intact, \
+    tree_digest, versions
+from ..preflight import Options, Report, preflight
+
+
+@dataclass
+class Output:
+    path: Path
+    pages: int
+
+
+@dataclass
+class BuildResult:
+    brochures: list[Output] = field(default_factory=list)
+    booklet: Output | None = None
+    reports: list[Report] = field(default_factory=list)  # preflight of every output
+    up_to_date: bool = False     # nothing changed: nothing was rendered or written
+    rendered: int = 0            # parts rendered (the rest came from the cache)
+    reused: int = 0
+    # Content files that were not built, each "file — fix" (e.g. dean.md.txt): never silent.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def outputs(self) -> list[Output]:
+        return [*self.brochures, *([self.booklet] if self.booklet else [])]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def build(root: Path, out: Path | None = None,
+          progress: Progress = lambda step, done, total: None, *,
+          check: bool = True, jobs: int | None = None, force: bool = False,
+          workshops=None, scheduler: str | None = None) -> BuildResult:
+    """Build every brochure and the booklet of the project at ``root`` into ``out``.
+
+    ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
+    is the number of processes that render (default: one per core); ``force`` renders
+    everything again instead of reusing the cache. ``workshops`` keeps renderers warm between
+    builds (``publisher serve``); by default they are started for this build and stopped.
+    ``scheduler``, a Dask scheduler's address, sends the renders to that cluster instead.
+
+    Everything is read and checked before anything is rendered, and nothing is written until
+    everything is rendered: on any error the previous outputs stay as they were. With
+    ``check``, the written files are then preflighted; the reports are in the result."""
+    root = Path(root).resolve()
+    out = Path(out) if out is not None else root / "out"
+    cache = Cache(root, read=not force)
+    inputs = inputs_digest(root, out, check)
+    record = cache.record()
+    if not force and _unchanged(out, inputs, record):
+        progress("done", 1, 1)
+        return _from_record(out, record)
+
+    from ..sources.config import load_project
+    from ..sources.content import message_files, read_messages
+    from ..compose.layout import Layout
+    from ..press.finishing import load_profile, press_spec
+    from .output import BuildLock
+    from .workshop import Workshops, default_jobs
+
+    project = load_project(root)
+    messages = read_messages(project)
+    warnings = [f"{path.relative_to(root)} was left out: it is not a message file — fix: {fix}"
+                for path, fix in message_files(project)[1]]
+    layout = Layout(project)
+    profile = load_profile(project)
+    spec = press_spec(project, profile, layout)
+    keys = _Keys(project, messages, layout, spec)
+    with BuildLock(out, root):  # one build at a time writes to ``out``
+        own = workshops is None
+        if own and scheduler:
+            from .cluster import ClusterWorkshops
+
+            workshops = ClusterWorkshops(root, spec.date, scheduler)
+        elif own:
+            if jobs is None:
+                # Workers pay off when brochures render side by side; one changed message
+                # (its brochure, then its booklet part) renders faster in this process, which
+                # warms WeasyPrint once for both.
+                missing = sum(not cache.has(keys.brochure(m)) for m in messages)
+                jobs = default_jobs() if missing >= 2 else 1
+            workshops = Workshops(root, spec.date, jobs,
+                                  loaded=(project, messages, layout, profile))
+        else:
+            workshops.reset(spec.date)
+        try:
+            result = _render_and_write(project, messages, layout, spec, keys, cache,
+                                       workshops, out, progress, check)
+        finally:
+            if own:
+                workshops.close()
+    result.warnings = warnings
+    cache.save_record(Record(
+        inputs=inputs,
+        outputs={o.path.relative_to(out).as_posix(): {"pages": o.pages,
+                                                      "sha256": file_digest(o.path)}
+                 for o in result.outputs},
+        reports=[report.as_dict() for report in result.reports], warnings=warnings))
+    cache.prune()
+    return result
+
+
+def up_to_date(root: Path, out: Path | None = None, check: bool = True) -> bool:
+    """Whether a build would find nothing changed (and so render nothing)."""
+    root = Path(root).resolve()
+    out = Path(out) if out is not None else root / "out"
+    return _unchanged(out, inputs_digest(root, out, check), Cache(root).record())
+
+
+def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
+    return record is not None and record.inputs == inputs and outputs_intact(out, record)
+
+
+def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache, workshops,
+                      out: Path, progress: Progress, check: bool) -> BuildResult:
+    from ..press import booklet
+    from ..press.parts import Part
+    from . import jobs
+    from .jobs import Job
+    from .output import Staging
+
+    sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
+    # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
+    total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0) \
+        + (0 if sheets or len(messages) <= FRONT_GUESS_UP_TO else 1)
+    result = BuildResult()
+    done = 0
+
+    def parts(tasks: dict[str, tuple[Job, str]]) -> dict[str, Part]:
+        """Each task's part: from the cache, else rendered (all at once, in parallel)."""
+        nonlocal done
+        found, futures = {}, {}
+        for name, (task, key) in tasks.items():
+            cached = cache.get(key)
+            if cached is None:
+                futures[name] = (workshops.submit(task), key)
+                continue
+            header, blobs = cached
+            found[name] = Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
+                               header.get("report"))
+            progress(_label(name) + " (cached)", done, total)
+            result.reused += 1
+            done += 1
+        for name, (future, key) in futures.items():
+            progress(_label(name), done, total)
+            part = future.result()
+            cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
+                            "report": part.report}, [part.pdf, part.raw])
+            found[name] = part
+            result.rendered += 1
+            done += 1
+        return found
+
+    # 1. Brochures (preflighted where they are made).
+    options = preflight_options(project, layout) if check else None
+    tasks = {f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)), keys.brochure(m))
+             for m in messages}
+    if not sheets and len(messages) > FRONT_GUESS_UP_TO:
+        # Many messages may need more than one contents page: measure the front matter
+        # (with three-digit placeholder folios) beside the brochures, so that the parts are
+        # rendered at their right folios the first time.
+        placeholder = tuple((m.slug, 999) for m in messages)
+        tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder,)),
+                                     keys.front(dict(placeholder)))
+    first = parts(tasks)
+    brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
+
+    if sheets:
+        progress("booklet", done, total)
+        done += 1
+        data, plan = booklet.collection(messages, brochures, spec)
+    else:
+        # 2. The messages at their folios, and the front matter with the contents. A message
+        # takes as many pages in the booklet as in its brochure (the same text block), and the
+        # front matter is expected to fill one sheet side pair (cover, contents): so every
+        # folio is known now and all parts render together. Both are checked after rendering;
+        # a surprise re-plans, and only parts whose folio moved are rendered again.
+        measured = booklet.front_length(first["booklet contents"]) \
+            if "booklet contents" in first else FRONT_PAGES
+        lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
+        rendered: dict[tuple[str, int], Part] = {}
+        fronts: dict[tuple, Part] = {}
+        back = None  # the back cover depends on nothing: it fills a worker's idle turn here
+        for _attempt in range(len(messages) + 3):
+            starts = booklet.plan_starts(messages, measured, lengths)
+            wanted = {f"booklet:{slug}@{folio}": (Job(jobs.booklet_part, (slug, folio)),
+                                                  keys.part(slug, folio))
+                      for slug, folio in starts.items() if (slug, folio) not in rendered}
+            plan_key = tuple(starts.items())
+            if plan_key not in fronts:
+                wanted["booklet contents"] = (Job(jobs.booklet_front, (plan_key,)),
+                                              keys.front(starts))
+            if back is None:
+                wanted["booklet back"] = (Job(jobs.booklet_back), keys.back())
+            for name, part in parts(wanted).items():
+                if name == "booklet contents":
+                    fronts[plan_key] = part
+                    continue
+                if name == "booklet back":
+                    back = part
+                    continue
+                slug, folio = name.removeprefix("booklet:").split("@")
+                rendered[slug, int(folio)] = part
+            actual = {slug: rendered[slug, folio].pages for slug, folio in starts.items()}
+            front_pages = booklet.front_length(fronts[plan_key])
+            if actual == lengths and front_pages == measured:
+                break
+            lengths, measured = actual, front_pages
+        final = {slug: rendered[slug, folio] for slug, folio in starts.items()}
+        front = fronts[plan_key]
+        progress("booklet", done, total)
+        done += 1
+        data, plan = booklet.assemble(messages, front, final,
+                                      back, starts, spec, layout)
+
+    with Staging(out) as staging:
+        for message in messages:
+            part = brochures[message.slug]
+            result.brochures.append(Output(
+                staging.write(f"brochures/{message.slug}.pdf", part.pdf), part.pages))
+        result.booklet = Output(staging.write("booklet.pdf", data), plan.pages)
+        staging.commit(prune={"brochures": "*.pdf"})
+
+    if check:
+        # Brochures were checked when they were made (and their reports cached with them);
+        # the booklet is checked now.
+        progress("checking booklet.pdf", done, total)
+        for output, message in zip(result.brochures, messages, strict=True):
+            part = brochures[message.slug]
+            report = part.report
+            if report is None:  # made by a build without checks: check it now, keep it
+                report = preflight(output.path, options).as_dict()
+                part.report = report
+                cache.put(keys.brochure(message), {"pages": part.pages,
+                          "body_pages": part.body_pages, "report": report},
+                          [part.pdf, part.raw])
+            result.reports.append(Report.from_dict({**report, "file": str(output.path)}))
+        result.reports.append(preflight(result.booklet.path, options))
+    progress("done", total, total)
+    return result
+
+
+FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents
+FRONT_GUESS_UP_TO = 6  # messages whose contents surely fit one page; beyond, it is measured
+
+
+def _label(name: str) -> str:
+    """'booklet:slug@5' → 'booklet slug'."""
+    return name.split("@")[0].replace(":", " ")
+
+
+class _Keys:
+    """Cache keys: the digest of everything that goes into each part."""
+
+    def __init__(self, project, messages, layout, spec):
+        publication = project.publication
+        date_fixed = bool(os.environ.get("SOURCE_DATE_EPOCH")) or any(
+            isinstance(date, dt.date) for date in (publication.print.date, publication.event.date))
+        self.common = digest(
+            versions(), tree_digest(project.layouts_dir, project.fonts_dir),
+            project.config_path.read_bytes(), spec.profile,
+            layout.publication_logo.read_bytes()
+            if isinstance(layout.publication_logo, Path) else b"",
+            # A date from the clock would make every build new: parts keep the date they got.
+            spec.date.isoformat() if date_fixed else "")
+        # A picture from the network is keyed by its URL: it is fetched when its parts render.
+        self.messages = {m.slug: digest(m.path.read_bytes(),
+                                        *(asset.read_bytes() for asset in m.assets))
+                         for m in messages}
+        self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
+
+    def brochure(self, message) -> str:
+        return digest("brochure", self.common, self.messages[message.slug])
+
+    def part(self, slug: str, folio: int) -> str:
+        return digest("part", self.common, self.messages[slug], folio)
+
+    def front(self, starts: dict[str, int]) -> str:
+        return digest("front", self.common, self.front_matter, starts)
+
+    def back(self) -> str:
+        return digest("back", self.common, self.front_matter)
+
+
+def _from_record(out: Path, record: Record) -> BuildResult:
+    result = BuildResult(up_to_date=True)
+    for relative, entry in record.outputs.items():
+        output = Output(out / relative, entry["pages"])
+        if relative == "booklet.pdf":
+            result.booklet = output
+        else:
+            result.brochures.append(output)
+    result.reports = [Report.from_dict(data) for data in record.reports]
+    result.warnings = list(record.warnings)
+    return result
+
+
+def preflight_options(project, layout) -> Options:
+    """What this project's outputs are checked against: PDF/X-4, its layout's fonts."""
+    return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,
+                   fonts=layout.font_families,
+                   # Letterfolds and letters are sheets; their combined file is not folded.
+                   fold=not layout.single_sheets)

@@ -1,0 +1,183 @@
+"""Running jobs (rendering parts), in this process or in worker processes that each load
+WeasyPrint, the project and its templates once and then run many jobs.
+
+The workshop runs the jobs it is handed (jobs.py says what they are); what they make does not
+depend on which process made it, so the output is the same byte for byte whatever the number
+of processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work for a workshop: ``function(workshop, *args)``. The function is module-level (so a
+    worker process or a Dask worker can be sent it) and finds the loaded project, layout and
+    renderer on the workshop; the workshop knows nothing of what it runs (see jobs.py)."""
+
+    function: Callable
+    args: tuple = ()
+
+
+class Workshop:
+    """Everything a render needs, loaded once per process."""
+
+    def __init__(self, root: Path, date: dt.datetime, loaded: tuple | None = None):
+        """``loaded``: (project, messages, layout, profile) already read by the caller, so a
+        build in one process does not read and validate everything twice."""
+        self.root = root
+        self.renderer = None
+        self.reload(date, loaded)
+
+    def reload(self, date: dt.datetime, loaded: tuple | None = None) -> None:
+        """Read the project again after an edit. WeasyPrint and its fonts stay loaded unless
+        the fonts or the colour profile changed."""
+        from dataclasses import replace
+
+        from .cache import tree_digest
+        from ..sources.config import load_project
+        from ..sources.content import read_messages
+        from ..compose.layout import Layout
+        from ..press.finishing import load_profile, press_spec
+        from ..compose.render import Renderer
+
+        self.shared: dict[str, bytes] = {}  # personalised runs: the pages every row shares
+        if loaded is None:
+            project = load_project(self.root)
+            loaded = (project, read_messages(project), Layout(project), load_profile(project))
+        self.project, messages, self.layout, profile = loaded
+        self.messages = {message.slug: message for message in messages}
+        # One date for every part, decided by the build, not by each worker's clock.
+        self.spec = replace(press_spec(self.project, profile, self.layout), date=date)
+        fonts = (tree_digest(self.project.fonts_dir), profile)
+        if self.renderer is None or self._fonts != fonts:
+            self.renderer = Renderer(self.project, profile)
+            self._fonts = fonts
+        else:
+            self.renderer.project = self.project  # same folders, newly read settings
+
+    def run(self, job: Job):
+        return job.function(self, *job.args)
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+_workshop: Workshop | None = None
+
+
+def _start_worker(root: Path, date: dt.datetime) -> None:
+    global _workshop
+    _workshop = Workshop(root, date)
+
+
+def _warm_worker() -> None:
+    """A forked worker imports WeasyPrint at once, in parallel with its siblings, while the
+    main process is still reading the cache."""
+    _workshop.renderer.warm()
+
+
+def _run_in_worker(job: Job):
+    return _workshop.run(job)
+
+
+def _forking() -> bool:
+    import threading
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _context():
+    """How worker processes start. Forking needs no ``if __name__ == "__main__"`` guard in
+    the calling program (a script, a notebook, stdin) and is safe while this process runs no
+    other thread; otherwise workers come from a fork server that imported WeasyPrint once."""
+    if _forking():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", "publisher.build.jobs"])
+    return context
+
+
+def run_here(function, *args) -> Future:
+    """``function(*args)`` run now, in this process, as a finished future."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as error:  # delivered by .result(), as from a pool
+        future.set_exception(error)
+    return future
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class Workshops:
+    """Runs tasks: in this process for one job, else in a pool started on first use."""
+
+    def __init__(self, root: Path, date: dt.datetime | None, jobs: int,
+                 loaded: tuple | None = None):
+        self.root, self.date, self.jobs = root, date, max(1, jobs)
+        self.loaded = loaded  # the project as the caller read it, for the local workshop
+        self._local: Workshop | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def reset(self, date: dt.datetime) -> None:
+        """Before another build by the same (warm) workshops: the project may have changed."""
+        self.date = date
+        if self._local is not None:
+            self._local.reload(date)
+        self.close()  # workers hold the old project; new ones are started on demand
+
+    def submit(self, job: Job) -> Future:
+        if self.jobs == 1:
+            return run_here(self.local.run, job)
+        return self.pool.submit(_run_in_worker, job)
+
+    def call(self, function, *args) -> Future:
+        """``function(*args)`` in a worker if the pool is running, else here (starting workers
+        costs more than light work such as preflight)."""
+        if self._pool is not None:
+            return self._pool.submit(function, *args)
+        return run_here(function, *args)
+
+    @property
+    def local(self) -> Workshop:
+        if self._local is None:
+            self._local = Workshop(self.root, self.date, self.loaded)
+        return self._local
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._start_pool()
+        return self._pool
+
+    def _start_pool(self) -> None:
+        global _workshop
+        if _forking():
+            # Forked workers inherit the project as this process read it, and each imports
+            # WeasyPrint at once: the imports run side by side, and this process, which only
+            # finishes and checks files, never pays for one.
+            _workshop = self.local
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
+                                             initializer=_warm_worker)
+        else:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
+                                             initializer=_start_worker,
+                                             initargs=(self.root, self.date))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,142 @@
+"""All messages → one saddle-stitched booklet, assembled with pypdf from rendered parts.
+
+Order: cover, imprint, contents; each message from a right-hand (odd) page; blank pages
+where the fold needs them; the back cover last, on a page count that is a multiple of 4.
+Folios run on from the cover (page 1); page labels and the contents page use the same numbers.
+
+The parts (front matter, each message at its folio, back cover) are rendered independently,
+so they can be rendered in parallel and reused from the cache; :func:`assemble` puts them
+together.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+
+from ..compose.layout import Layout
+from ..compose.render import Renderer
+from ..errors import PublisherError
+from ..sources.content import Message
+from .finishing import PressSpec, finish
+from .parts import Part
+
+PAGES_PER_SIGNATURE = 4  # saddle stitch: sheets folded once, nested
+
+
+@dataclass(frozen=True)
+class BookletPlan:
+    """Where everything sits, as 1-based page numbers (= printed folios = page labels)."""
+
+    starts: dict[str, int]   # message slug → folio of its first page
+    pages: int
+
+
+# -- parts --------------------------------------------------------------------------------------
+
+def render_front(messages: list[Message], starts: dict[str, int], layout: Layout,
+                 renderer: Renderer) -> Part:
+    """Cover, contents and imprint; without ``starts`` the contents has no numbers yet (it is
+    laid out to measure how long the front matter is)."""
+    contents = [(message, starts.get(message.slug, 0)) for message in messages]
+    document = renderer.render(layout.html("booklet-front", messages=messages, contents=contents),
+                               source=layout.project.config_path)
+    return Part(renderer.write(document), len(document.pages))
+
+
+def render_part(message: Message, folio: int, layout: Layout, renderer: Renderer) -> Part:
+    """One message of the booklet, its first page numbered ``folio``."""
+    document = renderer.render(layout.html("booklet-message", messages=[message],
+                                           start_folio=folio), source=message.path)
+    return Part(renderer.write(document), len(document.pages))
+
+
+def render_back(messages: list[Message], layout: Layout, renderer: Renderer) -> Part:
+    """Two pages: the back cover, and a blank page to repeat where the fold needs one."""
+    document = renderer.render(layout.html("booklet-back", messages=messages),
+                               source=layout.project.config_path)
+    return Part(renderer.write(document, [document.pages[0], document.pages[-1]]), 2)
+
+
+# -- the plan and the assembly ------------------------------------------------------------------
+
+def front_length(front: Part) -> int:
+    """Pages before the first message: the front matter, ending on a left-hand page."""
+    return _even(front.pages)
+
+
+def plan_starts(messages: list[Message], front_pages: int,
+                lengths: dict[str, int]) -> dict[str, int]:
+    """Each message's first folio: after the front matter, every message on a right-hand page."""
+    starts, folio = {}, front_pages + 1
+    for message in messages:
+        starts[message.slug] = folio
+        folio += _even(lengths[message.slug])
+    return starts
+
+
+def assemble(messages: list[Message], front: Part, parts: dict[str, Part], back: Part,
+             starts: dict[str, int], spec: PressSpec, layout: Layout
+             ) -> tuple[bytes, BookletPlan]:
+    first = min(starts.values(), default=front_length(front) + 1)
+    if front_length(front) != first - 1:
+        raise PublisherError("the contents page changed length once page numbers were added",
+                             path=layout.dir, fix="give the contents page more room in the layout")
+    back_page, blank_page = _pdf_pages(back.pdf)
+    writer = PdfWriter()
+
+    def add(pages):
+        for page in pages:
+            writer.add_page(page)
+
+    add(_pdf_pages(front.pdf))
+    add([blank_page] * (first - 1 - front.pages))
+    for index, message in enumerate(messages):
+        part = parts[message.slug]
+        add(_pdf_pages(part.pdf))
+        if index < len(messages) - 1 and part.pages % 2:
+            add([blank_page])  # the next message starts on the right
+    add([blank_page] * (-(len(writer.pages) + 1) % PAGES_PER_SIGNATURE))
+    add([back_page])
+    total = len(writer.pages)
+    assert total % PAGES_PER_SIGNATURE == 0, total
+
+    # Labels last: pypdf does not shift them when pages move. One decimal range, like the folios.
+    writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
+    for message in messages:
+        writer.add_outline_item(title=f"{message.institution}: {message.title}",
+                                page_number=starts[message.slug] - 1)
+    writer.page_mode = "/UseOutlines"
+    sources = [front.pdf, *(parts[m.slug].pdf for m in messages), back.pdf]
+    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
+
+
+def collection(messages: list[Message], brochures: dict[str, Part],
+               spec: PressSpec) -> tuple[bytes, BookletPlan]:
+    """Letterfolds do not bind into a booklet: the combined file is every sheet, both sides,
+    in order, for one print run; bookmarks and labels as in a booklet."""
+    writer = PdfWriter()
+    starts = {}
+    for message in messages:
+        starts[message.slug] = len(writer.pages) + 1
+        for page in _pdf_pages(brochures[message.slug].raw):
+            writer.add_page(page)
+    total = len(writer.pages)
+    writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
+    for message in messages:
+        writer.add_outline_item(title=f"{message.institution}: {message.title}",
+                                page_number=starts[message.slug] - 1)
+    writer.page_mode = "/UseOutlines"
+    sources = [brochures[m.slug].raw for m in messages]
+    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
+
+
+def _even(count: int) -> int:
+    return count + count % 2
+
+
+def _pdf_pages(data: bytes):
+    return PdfReader(io.BytesIO(data)).pages

@@ -1,0 +1,291 @@
+"""Messages: ``content/messages/<slug>.md`` (YAML front matter + Markdown) → typed objects."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from markupsafe import Markup
+from pydantic import AfterValidator, Field
+
+from ..errors import PublisherError
+from .config import Language, Project
+from .markdown import render_body
+from .schema import Strict, validate
+from .yamlsource import parse_yaml, read_text
+
+MAX_MESSAGE_BYTES = 2_000_000
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+IMAGE_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".svg", ".pdf"}
+MESSAGE_TYPES = {".md", ".markdown"}  # in any case: dean.MD is a message too
+# Files of editors and operating systems, never messages: left out without a word.
+_NOISE = re.compile(r"(\..*|~\$.*|.*~|.*\.(swp|swx|tmp|bak)|Thumbs\.db|desktop\.ini)",
+                    re.IGNORECASE)
+
+
+def _focus(value: str) -> str:
+    """``'50% 25%'`` (across, down) → the CSS object-position it becomes."""
+    parts = str(value).split()
+    if len(parts) != 2 or not all(re.fullmatch(r"\d{1,3}(\.\d+)?%", p)
+                                  and float(p[:-1]) <= 100 for p in parts):
+        raise ValueError(f"'{value}' is not a focal point; write two percentages, across "
+                         "then down, like '50% 25%' (the middle of the top quarter)")
+    return " ".join(parts)
+
+
+Focus = Annotated[str, AfterValidator(_focus)]
+
+
+class Signatory(Strict):
+    name: str
+    role: str | None = None
+    # A head-and-shoulders photo, and a scanned signature (a PNG with transparency is best).
+    portrait: str | None = None
+    signature: str | None = None
+
+
+class FrontMatter(Strict):
+    title: str
+    institution: str
+    short_name: str | None = None
+    motto: str | None = None
+    # A sentence or two under the title, set larger than the body.
+    standfirst: str | None = None
+    signatories: list[Signatory] = Field(min_length=1)
+    language: Language | None = None
+    image: str | None = None
+    image_caption: str | None = None
+    image_alt: str | None = None
+    # Where the picture's subject is, kept in view when it is cropped: across, then down.
+    image_focus: Focus | None = None
+    logo: str | None = None  # the institution's logo: SVG, PNG or JPEG
+    # How line breaks in the text are read: "auto" (pasted text with one paragraph per
+    # line is recognised), "paragraphs" (every line is a paragraph), "markdown" (as written).
+    line_breaks: Literal["auto", "paragraphs", "markdown"] = "auto"
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message, ready for the layouts."""
+
+    slug: str
+    path: Path
+    meta: FrontMatter
+    body_html: Markup
+    language: str
+    image_path: Path | str | None  # a file in content/, or a URL on an allowed host
+    image_line: int | None
+    # The picture's shape, read from its file: "portrait", "landscape" or "square".
+    image_shape: str = "landscape"
+    logo_path: Path | str | None = None
+    # Per signatory (in order): their portrait and signature files, or None.
+    portraits: tuple = ()
+    signatures: tuple = ()
+    # Every local file the message prints: its digest keys the cache.
+    assets: tuple[Path, ...] = ()
+
+    @property
+    def image_position(self) -> str:
+        """Where a cropped picture keeps its subject: the author's focus, else the middle,
+        or for a portrait (a face) the upper third."""
+        if self.meta.image_focus:
+            return self.meta.image_focus
+        return "50% 30%" if self.image_shape == "portrait" else "50% 50%"
+
+    def __getattr__(self, name):
+        # Templates read front matter fields straight off the message: message.title.
+        if name.startswith("__") or name == "meta":
+            raise AttributeError(name)
+        return getattr(self.meta, name)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """``---`` YAML ``---`` body → (yaml, body, line where the body starts)."""
+    if not text.startswith("---\n"):
+        raise PublisherError(
+            "no front matter found", path=path, line=1,
+            fix="start the file with a line '---', the fields (title:, institution:, "
+                "signatories:), and another line '---' before the text")
+    end = re.search(r"^---[ \t]*$", text[4:], flags=re.MULTILINE)
+    if end is None:
+        raise PublisherError("front matter is not closed", path=path, line=1,
+                             fix="add a line '---' after the last front matter field")
+    front = text[4: 4 + end.start()]
+    body = text[4 + end.end():]
+    body_line = front.count("\n") + 3
+    return front, body, body_line
+
+
+def read_message(path: Path, project: Project) -> Message:
+    slug = path.stem
+    if not SLUG.fullmatch(slug):
+        raise PublisherError(
+            f"'{path.name}' is not a usable file name for a message", path=path,
+            fix="rename it with lowercase letters, digits and hyphens only, e.g. "
+                "president-welcome.md")
+    text = read_text(path, max_bytes=MAX_MESSAGE_BYTES)
+    front, body, body_line = split_front_matter(text, path)
+    document = parse_yaml(front, path, line_offset=1)
+    meta = validate(FrontMatter, document, what="front matter")
+    if not body.strip():
+        raise PublisherError("the message has no text after its front matter", path=path,
+                             fix="write the message below the closing '---' line")
+
+    def picture(where: tuple, reference: str | None) -> Path | str | None:
+        if not reference:
+            return None
+        return resolve_image(reference, path, project, document.line_of(where))
+
+    image_line = document.line_of(("image",))
+    image_path = picture(("image",), meta.image)
+    logo_path = picture(("logo",), meta.logo)
+    portraits = tuple(picture(("signatories", i, "portrait"), person.portrait)
+                      for i, person in enumerate(meta.signatories))
+    signatures = tuple(picture(("signatories", i, "signature"), person.signature)
+                       for i, person in enumerate(meta.signatories))
+    text = render_body(body, path=path, first_line=body_line,
+                       resolve=lambda reference, line: resolve_image(reference, path, project,
+                                                                     line),
+                       line_breaks=meta.line_breaks)
+    assets = tuple(dict.fromkeys(
+        item for item in (image_path, logo_path, *portraits, *signatures, *text.pictures)
+        if isinstance(item, Path)))
+    return Message(slug=slug, path=path, meta=meta, body_html=text.html,
+                   language=meta.language or project.publication.language,
+                   image_path=image_path, image_line=image_line,
+                   image_shape=image_shape(image_path, path, image_line),
+                   logo_path=logo_path, portraits=portraits, signatures=signatures,
+                   assets=assets)
+
+
+def image_shape(image: Path | str | None, message_path: Path, line: int | None) -> str:
+    """'portrait', 'landscape' or 'square', from the picture's header (a URL: landscape)."""
+    if not isinstance(image, Path):
+        return "landscape"
+    if image.suffix.lower() == ".svg":
+        return "landscape"
+    if image.suffix.lower() == ".pdf":
+        from ..pdf import pdf_box
+
+        x0, y0, x1, y1 = pdf_box(image.read_bytes(), image.name, message_path)
+        width, height = x1 - x0, y1 - y0
+    else:
+        width, height = _raster_size(image, message_path, line)
+    if abs(width - height) <= 0.05 * max(width, height):
+        return "square"
+    return "portrait" if height > width else "landscape"
+
+
+def _raster_size(image: Path, message_path: Path, line: int | None) -> tuple[int, int]:
+    """A raster picture's width and height as shown (turned by its EXIF orientation)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(image) as picture:
+            width, height = picture.size
+            if picture.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # turned by its EXIF
+                width, height = height, width
+    except Image.DecompressionBombError:
+        raise PublisherError(f"image {image.name} has too many pixels to print safely",
+                             path=message_path, line=line,
+                             fix="resize it to at most 300 ppi at its printed size") from None
+    except (OSError, UnidentifiedImageError, ValueError) as error:
+        raise PublisherError(f"image {image.name} cannot be read ({error})",
+                             path=message_path, line=line,
+                             fix="re-export it as JPEG or PNG") from None
+    return width, height
+
+
+def resolve_image(reference: str, message_path: Path, project: Project,
+                  line: int | None) -> Path | str:
+    """An image named in front matter: relative to the message, inside content/, existing;
+    or a URL on a host that ``network.allow`` names."""
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", reference):
+        if project.publication.network.allows(reference):
+            return reference
+        raise PublisherError(f"image '{reference}' is a URL", path=message_path, line=line,
+                             fix="save the image into content/images/ and give its path "
+                                 "(or name its host under network: allow: in publication.yaml)")
+    candidate = (message_path.parent / reference).resolve()
+    content = project.content_dir.resolve()
+    if not candidate.is_relative_to(content):
+        raise PublisherError(f"image '{reference}' is outside the content folder",
+                             path=message_path, line=line,
+                             fix="copy the image into content/images/ and refer to it there")
+    if not candidate.is_file():
+        raise PublisherError(f"image '{reference}' not found", path=message_path, line=line,
+                             fix=f"put the file at {candidate.relative_to(project.root)} "
+                                 "or correct the path (it is relative to the message file)")
+    if candidate.suffix.lower() not in IMAGE_TYPES:
+        raise PublisherError(f"'{reference}' is not an image type publisher knows",
+                             path=message_path, line=line,
+                             fix="use a JPEG, PNG, TIFF, WebP, SVG or PDF file")
+    if candidate.suffix.lower() == ".pdf":  # checked here, where the line is known
+        from ..pdf import pdf_box
+
+        pdf_box(candidate.read_bytes(), candidate.name, message_path, line)
+    return candidate
+
+
+def message_files(project: Project) -> tuple[dict[str, Path], list[tuple[Path, str]]]:
+    """The message files by slug, and the files in ``messages/`` that are left out, each
+    with what to do about it (nothing in that folder is skipped silently)."""
+    folder = project.messages_dir
+    files: dict[str, Path] = {}
+    left_out: list[tuple[Path, str]] = []
+    if not folder.is_dir():
+        return files, left_out
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if _NOISE.fullmatch(name):
+            continue
+        suffix = path.suffix.lower()
+        if path.is_dir():
+            left_out.append((path, "messages are files in content/messages/ itself; move "
+                                   "the files out of the folder"))
+        elif suffix in MESSAGE_TYPES:
+            if path.stem in files:
+                left_out.append((path, f"{files[path.stem].name} has the same name; "
+                                       "rename or remove one of them"))
+            else:
+                files[path.stem] = path
+        elif suffix in (".docx", ".doc", ".odt", ".rtf"):
+            left_out.append((path, f"turn it into a message with: publisher import "
+                                   f"content/messages/{name} (then remove the {suffix} file)"))
+        elif suffix == ".txt" or Path(path.stem).suffix.lower() in MESSAGE_TYPES:
+            stem = Path(path.stem).stem if Path(path.stem).suffix else path.stem
+            left_out.append((path, f"rename it to {stem}.md (messages end in .md)"))
+        else:
+            left_out.append((path, "messages end in .md; move other files out of "
+                                   "content/messages/ (pictures go in content/images/)"))
+    return files, left_out
+
+
+def read_messages(project: Project) -> list[Message]:
+    """All messages, in booklet order: as listed in publication.yaml, then by file name."""
+    folder = project.messages_dir
+    files, _ = message_files(project)
+    order = project.publication.messages
+    for index, slug in enumerate(order):
+        if slug not in files:
+            raise PublisherError(
+                f"message '{slug}' is listed but content/messages/{slug}.md does not exist",
+                path=project.config_path, line=project.config_line("messages", index),
+                fix="create the file, or remove the name from 'messages:'")
+    ordered = list(dict.fromkeys([*order, *files]))
+    messages = [read_message(files[slug], project) for slug in ordered]
+    messages = [message for message in messages if not message.meta.draft]
+    if not messages:
+        raise PublisherError("there are no messages to publish", path=folder,
+                             fix="add a file content/messages/<name>.md (see README)")
+    return messages
+
+
+def slugify(title: str) -> str:
+    """'Welcome from the Dean!' → 'welcome-from-the-dean'."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")

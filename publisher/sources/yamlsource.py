@@ -1,0 +1,161 @@
+"""YAML reading that remembers where each value came from, for errors with line numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import PublisherError
+
+# Keys are tuples of mapping keys and list indexes, as pydantic reports them.
+Location = tuple[Any, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the line (1-based) of every key and item in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Location, int] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def line_of(self, location: Location) -> int | None:
+        """The line of the deepest known part of ``location``."""
+        location = tuple(location)
+        while location:
+            if location in self.lines:
+                return self.lines[location] + self.line_offset
+            location = location[:-1]
+        return self.lines.get((), 0) + self.line_offset or None
+
+
+@dataclass
+class LayeredDocument:
+    """Settings from several YAML files, each later one overriding keys of the ones before
+    (a layout's theme, then the project's overrides). Errors point at the file that set a key."""
+
+    layers: list[YamlDocument]
+
+    @property
+    def data(self) -> Any:
+        merged: Any = None
+        for layer in self.layers:
+            merged = _merge(merged, layer.data)
+        return merged
+
+    @property
+    def path(self) -> Path:
+        return self.layers[-1].path
+
+    def source_of(self, location: Location) -> YamlDocument:
+        """The last layer that sets ``location`` (or its nearest parent)."""
+        location = tuple(location)
+        while location:
+            for layer in reversed(self.layers):
+                if location in layer.lines:
+                    return layer
+            location = location[:-1]
+        return self.layers[0]
+
+    def line_of(self, location: Location) -> int | None:
+        return self.source_of(location).line_of(location)
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value)
+        return merged
+    return base if override is None else override
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases: they serve no content need and enable YAML bombs."""
+
+    def compose_node(self, parent, index):  # noqa: D102
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasError(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasError(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
+def _record_lines(node: yaml.Node, where: Location, lines: dict[Location, int]) -> None:
+    lines.setdefault(where, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[where + (key,)] = key_node.start_mark.line + 1
+            _record_lines(value_node, where + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, where + (index,), lines)
+
+
+def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
+    """Parse ``text`` (from ``path``, starting after ``line_offset`` lines) with line tracking."""
+    try:
+        loader = _NoAliasLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _AliasError as error:
+        raise PublisherError(
+            "YAML anchors and aliases (&name, *name) are not allowed", path=path,
+            line=error.mark.line + 1 + line_offset,
+            fix="write the value out in full where it is needed") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise PublisherError(
+            f"invalid YAML: {problem}", path=path, line=line,
+            fix="check indentation and quoting near this line (text containing ': ' or "
+                "starting with a quote or '*' must be put in quotes)") from None
+    except yaml.YAMLError as error:
+        raise PublisherError(f"invalid YAML: {error}", path=path,
+                             fix="check the file's syntax") from None
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _record_lines(node, (), lines)
+    return YamlDocument(path=path, data=data, lines=lines, line_offset=line_offset)
+
+
+def read_text(path: Path, *, max_bytes: int) -> str:
+    """Read a UTF-8 text file, with a clear error when it is missing, huge or not UTF-8."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise PublisherError("file not found", path=path,
+                             fix="create it, or correct the name that points to it") from None
+    if size > max_bytes:
+        raise PublisherError(
+            f"file is too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)",
+            path=path, fix="split the text into several messages, or remove pasted binary data")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise PublisherError(
+            "the file is not valid UTF-8 text", path=path, line=line,
+            fix="save the file as UTF-8 (in most editors: 'Save with encoding' → UTF-8)") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def yaml_text(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as the same text."""
+    # Quoted when YAML would read it as something else (a colon, a leading symbol, a number).
+    plain = re.fullmatch(r"[A-Za-z][^:#\n]*", value) and value.strip() == value
+    return value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
