@@ -51,6 +51,28 @@ def test_nothing_changed_does_not_import_weasyprint(project):
     assert found == ["False", "False"]
 
 
+def test_a_quiet_unchanged_build_answers_before_the_command_line_loads(project):
+    """`publisher build -q` with nothing changed: nothing printed, exit 0, and neither the
+    command-line library nor WeasyPrint nor pydantic loaded. With something to say, the full
+    command line says it."""
+    command = [sys.executable, "-X", "importtime", "-m", "publisher", "build", str(project),
+               "-q"]
+    assert subprocess.run(command, capture_output=True).returncode == 0  # its own record
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout == ""
+    loaded = {line.split("|")[-1].strip() for line in again.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "publisher.build" in loaded
+    assert not {"click", "weasyprint", "pydantic", "rich"} & loaded
+    stray = project / "content/messages/stray.txt"
+    stray.write_text("left out")
+    try:
+        loud = subprocess.run([sys.executable, *command[3:]], capture_output=True, text=True)
+    finally:
+        stray.unlink()
+    assert loud.returncode == 0 and "stray.txt was left out" in loud.stderr
+
+
 def test_cache_hits_give_the_same_bytes_as_rendering_everything(project):
     cached = outputs(project)
     (project / "out/booklet.pdf").unlink()  # force a build that reuses every part

@@ -117,9 +117,15 @@ def build(root: Path, out: Path | None = None,
 
 def up_to_date(root: Path, out: Path | None = None, check: bool = True) -> bool:
     """Whether a build would find nothing changed (and so render nothing)."""
+    return last_build(root, out, check) is not None
+
+
+def last_build(root: Path, out: Path | None = None, check: bool = True) -> Record | None:
+    """The record of the last build, if a build now would find nothing changed."""
     root = Path(root).resolve()
     out = Path(out) if out is not None else root / "out"
-    return _unchanged(out, inputs_digest(root, out, check), Cache(root).record())
+    record = Cache(root).record()
+    return record if _unchanged(out, inputs_digest(root, out, check), record) else None
 
 
 def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
