@@ -1,0 +1,70 @@
+"""The jobs a build hands its workshops: each a module-level function of a loaded workshop
+(project, messages, layout, renderer, press spec) that makes one part with the press stage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..preflight import preflight
+from ..press import booklet
+from ..press.brochure import make_brochure
+from ..press.parts import Part
+from ..press.personal import overlay_batch, personal_brochure
+from .workshop import Job
+
+
+def brochure(workshop, slug: str, check=None) -> Part:
+    """A message's brochure, preflighted where it is made when ``check`` (Options) is given."""
+    part = make_brochure(workshop.messages[slug], workshop.layout, workshop.renderer,
+                         workshop.spec)
+    if check is not None:
+        part.report = preflight(Path("brochures") / f"{slug}.pdf", check,
+                                data=part.pdf).as_dict()
+    return part
+
+
+def booklet_part(workshop, slug: str, folio: int) -> Part:
+    """One message of the booklet, its first page numbered ``folio``."""
+    return booklet.render_part(workshop.messages[slug], folio, workshop.layout,
+                               workshop.renderer)
+
+
+def booklet_front(workshop, starts: tuple[tuple[str, int], ...]) -> Part:
+    """The booklet's cover and contents, each message listed at its folio in ``starts``."""
+    return booklet.render_front(list(workshop.messages.values()), dict(starts),
+                                workshop.layout, workshop.renderer)
+
+
+def booklet_back(workshop) -> Part:
+    return booklet.render_back(list(workshop.messages.values()), workshop.layout,
+                               workshop.renderer)
+
+
+def personal(workshop, slug: str, row, check=None, first: bool = False) -> list:
+    """One guest's brochure (``row``: data.Row), with its report when ``check`` is given."""
+    return _checked([row], [personal_brochure(workshop, slug, row)], check, first)
+
+
+def overlay(workshop, slug: str, rows: tuple, combined_only: bool, check=None,
+            first: bool = False) -> list:
+    """A batch of guests laid over one shared page (overlay layouts such as letters)."""
+    pdfs = overlay_batch(workshop, slug, list(rows), combined_only)
+    return pdfs if combined_only else _checked(rows, pdfs, check, first)
+
+
+def _checked(rows, pdfs: list[bytes], options, first: bool) -> list:
+    """Personalised files with their preflight reports (as dicts), checked where they were
+    made; without options, the files alone. Every guest's file shares all but its first page
+    with the others: the run's first file is checked whole, every other one on its own page
+    (and its boxes and PDF/X keys, which are cheap)."""
+    if options is None:
+        return pdfs
+    own_page = replace(options, pages=(1,))
+    return [(pdf, preflight(Path("personalised") / f"{row.key}.pdf",
+                            options if first and index == 0 else own_page, data=pdf).as_dict())
+            for index, (row, pdf) in enumerate(zip(rows, pdfs, strict=True))]
+
+
+__all__ = ["Job", "booklet_back", "booklet_front", "booklet_part", "brochure", "overlay",
+           "personal"]
