@@ -537,6 +537,35 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def _error_line(text: str) -> None:
+    """The one line of an error, exit status 1. User text is printed as it is, never read
+    as markup (a key such as '[/bold]' must neither crash nor restyle the line)."""
+    err.print(f"[bold red]error:[/bold red] {escape(text)}", soft_wrap=True, markup=True)
+    sys.exit(1)
+
+
+def _os_error(error: OSError, root: Path) -> str:
+    """An operating-system error as one line with the file and the fix."""
+    import errno
+
+    where = error.filename or root
+    try:
+        where = Path(where).resolve().relative_to(Path.cwd())
+    except (OSError, ValueError):
+        pass
+    fixes = {errno.ENOSPC: "the disk is full: free some space, or build into another folder "
+                           "with --out",
+             errno.EDQUOT: "the disk quota is used up: free some space",
+             errno.EACCES: "publisher may not write there: check the folder's permissions, or "
+                           "build into another folder with --out",
+             errno.EPERM: "publisher may not write there: check the folder's permissions",
+             errno.EROFS: "the folder is read-only: build into another folder with --out",
+             errno.ENOENT: "a folder was removed while publisher used it: run the command "
+                           "again from an existing folder"}
+    fix = fixes.get(error.errno, "check the file and the folder it is in")
+    return f"{where}: {error.strerror or error} — fix: {fix}"
+
+
 def _run(ctx: click.Context, action, root: Path):
     """Run ``action``; turn user errors into one line and exit status 1."""
     try:
@@ -544,9 +573,11 @@ def _run(ctx: click.Context, action, root: Path):
     except PublisherError as error:
         if ctx.obj.get("debug"):
             raise
-        err.print(f"[bold red]error:[/bold red] {error.describe(relative_to=root)}",
-                  soft_wrap=True, markup=True)
-        sys.exit(1)
+        _error_line(error.describe(relative_to=root))
+    except OSError as error:  # a full disk, a read-only or vanished folder
+        if ctx.obj.get("debug"):
+            raise
+        _error_line(_os_error(error, root))
     except KeyboardInterrupt:
         err.print("interrupted: outputs left as they were")
         sys.exit(130)

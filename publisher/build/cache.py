@@ -149,5 +149,9 @@ def outputs_intact(out: Path, record: Record) -> bool:
 
 def _write(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:  # a full disk, a signal: no half-written entry stays behind
+        temporary.unlink(missing_ok=True)
+        raise

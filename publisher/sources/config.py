@@ -46,7 +46,12 @@ def parse_page_size(value: str) -> tuple[float, float]:
         return width * POINTS_PER["mm"], height * POINTS_PER["mm"]
     parts = str(value).split()
     if len(parts) == 2:
-        return parse_length(parts[0]), parse_length(parts[1])
+        width, height = parse_length(parts[0]), parse_length(parts[1])
+        smallest, largest = 50 * POINTS_PER["mm"], 1200 * POINTS_PER["mm"]  # A0 is 841 × 1189
+        if not all(smallest <= side <= largest for side in (width, height)):
+            raise ValueError(f"'{value}' is not a page size publisher prints: each side must be "
+                             "between 50mm and 1200mm")
+        return width, height
     known = ", ".join(name.title() if len(name) > 3 else name for name in PAGE_SIZES)
     raise ValueError(f"unknown page size '{value}'; use one of {known}, "
                      "or a width and height such as '148mm 210mm'")

@@ -101,8 +101,21 @@ def _record_lines(node: yaml.Node, where: Location, lines: dict[Location, int]) 
             _record_lines(item, where + (index,), lines)
 
 
+MAX_DEPTH = 50  # nesting of lists and mappings: settings need a handful
+
+
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
     """Parse ``text`` (from ``path``, starting after ``line_offset`` lines) with line tracking."""
+    for number, line in enumerate(text.split("\n"), 1):
+        indent = line[:len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            raise PublisherError(f"line {number + line_offset} starts with a tab", path=path,
+                                 line=number + line_offset,
+                                 fix="indent with spaces: YAML does not allow tabs there")
+    depth = max((len(m) for m in re.findall(r"[\[{]+", text)), default=0)
+    if depth > MAX_DEPTH:
+        raise PublisherError(f"values are nested more than {MAX_DEPTH} levels deep", path=path,
+                             fix="write the value out plainly; settings need only a few levels")
     try:
         loader = _NoAliasLoader(text)
         try:
@@ -110,6 +123,10 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        raise PublisherError(f"values are nested more than {MAX_DEPTH} levels deep",
+                             path=path, fix="write the value out plainly; settings need only "
+                                            "a few levels") from None
     except _AliasError as error:
         raise PublisherError(
             "YAML anchors and aliases (&name, *name) are not allowed", path=path,
@@ -129,7 +146,28 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
     lines: dict[Location, int] = {}
     if node is not None:
         _record_lines(node, (), lines)
+        _refuse_duplicate_keys(node, path, line_offset)
     return YamlDocument(path=path, data=data, lines=lines, line_offset=line_offset)
+
+
+def _refuse_duplicate_keys(node: yaml.Node, path: Path, line_offset: int) -> None:
+    """A key given twice in one mapping: YAML keeps the last silently; we name both lines."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                line = key_node.start_mark.line + 1 + line_offset
+                if key_node.value in seen:
+                    raise PublisherError(
+                        f"'{key_node.value}' is given twice (lines {seen[key_node.value]} "
+                        f"and {line})", path=path, line=line,
+                        fix="keep one of them: the second would silently replace the first")
+                seen[key_node.value] = line
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
 
 
 def read_text(path: Path, *, max_bytes: int) -> str:
@@ -156,6 +194,8 @@ def read_text(path: Path, *, max_bytes: int) -> str:
 
 def yaml_text(value: str) -> str:
     """``value`` as a YAML scalar that reads back as the same text."""
-    # Quoted when YAML would read it as something else (a colon, a leading symbol, a number).
-    plain = re.fullmatch(r"[A-Za-z][^:#\n]*", value) and value.strip() == value
+    # Quoted when YAML would read it as something else (a colon, a leading symbol, a number,
+    # null or a yes/no word).
+    plain = re.fullmatch(r"[A-Za-z][^:#\n]*", value) and value.strip() == value \
+        and value.lower() not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n")
     return value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,98 @@
+"""Faults and staff mistakes found by attacking the build: each is one clear line (file, line
+where known, fix), exit 1, no traceback, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_project
+from .test_errors import edit, fails_cleanly, publisher
+
+MESSAGE = Path("content/messages/bjut-leadership.md")
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def test_a_tab_in_yaml_names_its_line(project):
+    edit(project / "content/publication.yaml", "  venue: Beijing, China",
+         "\tvenue: Beijing, China")
+    line = fails_cleanly(project, "publication.yaml:", "starts with a tab", "indent with spaces")
+    assert "cannot start any token" not in line
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(project):
+    edit(project / MESSAGE, "title: Message from the Leadership",
+         "title: Message from the Leadership\ntitle: Another Title")
+    fails_cleanly(project, "bjut-leadership.md:3:", "'title' is given twice (lines 2 and 3)")
+
+
+def test_deeply_nested_yaml_is_one_line(project):
+    config = project / "content/publication.yaml"
+    config.write_text(config.read_text() + "keywords: " + "[" * 3000 + "]" * 3000 + "\n")
+    fails_cleanly(project, "publication.yaml", "nested more than")
+
+
+def test_text_that_looks_like_markup_is_printed_as_it_is(project):
+    edit(project / MESSAGE, "title: Message from the Leadership",
+         "title: Message from the Leadership\n\"[/bold]\": x\n\"[conceal]\": y")
+    line = fails_cleanly(project, "bjut-leadership.md:3:", "[/bold]")
+    assert "Traceback" not in line
+
+
+def test_a_title_yaml_reads_as_null_or_yes_still_builds(project):
+    for title in ("Null", "Yes", "off"):
+        result = publisher("new", "message", title, "--project", str(project), cwd=project)
+        assert result.returncode == 0, result.stderr
+    result = publisher("build", "--no-check", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "out/brochures/null.pdf").exists()
+
+
+def test_an_output_folder_publisher_may_not_create_is_one_line(project):
+    result = publisher("build", "--out", "/sys/publisher-test", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "/sys/publisher-test" in lines[0] and "fix:" in lines[0]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 400 KB file system (root may mount a tmpfs; elsewhere the test is skipped)."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(project, small_disk):
+    out = small_disk / "out"
+    result = publisher("build", "--out", str(out), cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "disk is full" in lines[0], result.stderr
+    # Nothing half-written: no staging folder, no partial file, no output but complete ones.
+    left = [path for path in small_disk.rglob("*") if path.is_file()]
+    assert all(not path.name.endswith(".partial") for path in left), left
+    assert not any(".publisher-" in part for path in left for part in path.parts), left
+    assert not list((project / ".publisher-cache").rglob("*.partial"))
+    assert os.listdir(small_disk) in ([], ["out"]) and (
+        not out.exists() or not any(out.rglob("*.pdf")))
+
+
+def test_an_impossible_page_size_is_refused(project):
+    edit(project / "content/publication.yaml", "  size: A5", "  size: 20000mm 20000mm")
+    fails_cleanly(project, "publication.yaml:", "between 50mm and 1200mm")
