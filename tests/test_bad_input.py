@@ -96,3 +96,73 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(project, small_
 def test_an_impossible_page_size_is_refused(project):
     edit(project / "content/publication.yaml", "  size: A5", "  size: 20000mm 20000mm")
     fails_cleanly(project, "publication.yaml:", "between 50mm and 1200mm")
+
+
+def test_all_missing_fields_are_named_at_once(project):
+    text = (project / MESSAGE).read_text()
+    text = text.replace("title: Message from the Leadership\n", "")
+    text = text.replace("institution: Beijing University of Technology\n", "")
+    (project / MESSAGE).write_text(text)
+    fails_cleanly(project, "missing required fields 'title', 'institution'",
+                  "'title: …', 'institution: …'")
+
+
+def test_a_type_error_is_said_in_plain_words(project):
+    text = (project / MESSAGE).read_text()
+    start = text.index("signatories:")
+    end = text.index("language:")
+    (project / MESSAGE).write_text(text[:start] + "signatories: Jiang Zeting\n" + text[end:])
+    line = fails_cleanly(project, "'signatories' must be a list", "- name:")
+    assert "Input should be" not in line
+
+
+def test_dates_are_year_month_day(project):
+    edit(project / "content/publication.yaml", "date: 2026-12-08", "date: 08/12/2026")
+    fails_cleanly(project, "publication.yaml:", "must be a date", "2027-04-20")
+
+
+def test_a_damaged_font_file_is_named(project):
+    (project / "fonts/lato/Lato-Bold.ttf").write_bytes(b"<html>not a font</html>")
+    fails_cleanly(project, "theme.yaml:", "Lato-Bold.ttf", "not a font file")
+
+
+def test_a_column_given_twice_in_a_guest_list_is_an_error(project):
+    (project / "guests.csv").write_text("id,name,name\nA1,Ada,Lovelace\n")
+    result = publisher("build", "--data", "guests.csv", "--message", "bjut-leadership",
+                       cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "guests.csv:1" in result.stderr and "'name' appears twice" in result.stderr
+
+
+def test_the_preview_refuses_other_host_names_and_cannot_be_framed(project):
+    """DNS rebinding: a page elsewhere points its own name at 127.0.0.1; the preview answers
+    only to loopback names, and every answer forbids framing and sniffing."""
+    import http.client
+
+    from publisher.app.serve import Preview, make_server
+
+    preview = Preview(project)
+    server = make_server(preview, "127.0.0.1", 0)
+    import threading
+
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    try:
+        port = server.server_address[1]
+        for host, status in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200),
+                             (f"evil.example:{port}", 403), ("", 403)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.putrequest("GET", "/state", skip_host=True)
+            if host:
+                connection.putheader("Host", host)
+            connection.endheaders()
+            response = connection.getresponse()
+            assert response.status == status, (host, response.status)
+            assert response.getheader("X-Frame-Options") == "DENY"
+            assert response.getheader("X-Content-Type-Options") == "nosniff"
+            assert "frame-ancestors 'none'" in response.getheader("Content-Security-Policy")
+            connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        preview.close()

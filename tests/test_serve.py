@@ -53,10 +53,11 @@ def test_preview_updates_itself_and_shows_errors(server):
     original = message.read_text()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # The page runs under its own Content-Security-Policy: the probes below are locators,
+        # not evaluated strings, which that policy (rightly) forbids.
         page = browser.new_page()
         page.goto(url)
-        page.wait_for_function("document.body.textContent.includes('Founded in 1960')",
-                               timeout=30_000)
+        page.get_by_text("Founded in 1960").first.wait_for(timeout=30_000)
         assert page.locator(".document").count() == 3  # booklet and two brochures
         pdf = page.locator(".document a").first.get_attribute("href")
         with urllib.request.urlopen(url.rstrip("/") + pdf) as response:
@@ -65,8 +66,7 @@ def test_preview_updates_itself_and_shows_errors(server):
         # An edit to a message: the page changes by itself, without a reload from us.
         started = time.perf_counter()
         message.write_text(original.replace("Founded in 1960", "Zephyrine quokkas arrived in 1960"))
-        page.wait_for_function("document.body.textContent.includes('Zephyrine quokkas')",
-                               timeout=20_000)
+        page.get_by_text("Zephyrine quokkas").first.wait_for(timeout=20_000)
         edit_seconds = time.perf_counter() - started
         assert "Founded in 1960" not in page_text(page)
 

@@ -267,6 +267,11 @@ def serve(ctx: click.Context, project: Path, port: int, host: str) -> None:
     threading.Thread(target=preview.watch, args=(stop,), daemon=True).start()
     address = f"http://{server.server_address[0]}:{server.server_address[1]}/"
     out.print(f"preview at {address} (Ctrl-C to stop)")
+    from .serve import loopback
+
+    if not loopback(host):
+        err.print(f"[yellow]warning[/]: the preview is reachable from other computers at "
+                  f"{escape(host)}: anyone who can reach it sees the project's pages")
     sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.2)

@@ -142,13 +142,42 @@ class Preview:
             self.rebuild()
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# The page and its files come from this server only; nothing may frame it (clickjacking).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self' 'unsafe-inline'; "
+                               "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def loopback(host: str) -> bool:
+    return host.strip("[]") in LOOPBACK or host.startswith("127.")
+
+
 class Handler(BaseHTTPRequestHandler):
-    preview: Preview  # set on the subclass made by serve()
+    preview: Preview   # set on the subclass made by make_server()
+    hosts: set | None  # names the Host header may carry; None: any (served beyond loopback)
 
     def log_message(self, format, *args):  # the CLI prints what matters
         log.debug(format, *args)
 
+    def end_headers(self):
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
     def do_GET(self):
+        if self.hosts is not None:
+            # DNS rebinding: a web page elsewhere may point its own name at 127.0.0.1 to read
+            # this server; its requests carry that name, which is refused here.
+            host = urlsplit("//" + (self.headers.get("Host") or "")).hostname or ""
+            if host not in self.hosts:
+                self._send(HTTPStatus.FORBIDDEN, "text/plain", b"unknown host")
+                return
         path = unquote(urlsplit(self.path).path)
         if path == "/":
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", page(self.preview).encode())
@@ -210,7 +239,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("PreviewHandler", (Handler,), {"preview": preview})
+    hosts = LOOPBACK | {host.strip("[]")} if loopback(host) else None
+    handler = type("PreviewHandler", (Handler,), {"preview": preview, "hosts": hosts})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

@@ -27,6 +27,8 @@ from ..sources.yamlsource import LayeredDocument, parse_yaml, read_text
 BASE = "base"
 OVERRIDES = "overrides"  # layouts/overrides/: the project's changes to whichever layout it uses
 THEME_NAME = "theme.yaml"
+# The first bytes of TrueType, OpenType, TrueType collections and WOFF 1 and 2.
+FONT_SIGNATURES = {b"\x00\x01\x00\x00", b"OTTO", b"true", b"typ1", b"ttcf", b"wOFF", b"wOF2"}
 
 
 def _cmyk(value: list[float]) -> list[float]:
@@ -206,12 +208,22 @@ class Layout:
                                      fix=f"add '{role}: <family name>' under fonts:")
         for index, face in enumerate(self.theme.font_faces):
             path = (project.fonts_dir / face.src).resolve()
+            where = ("font_faces", index, "src")
             if not path.is_relative_to(project.fonts_dir.resolve()) or not path.is_file():
-                where = ("font_faces", index, "src")
                 raise PublisherError(
                     f"font file '{face.src}' not found in fonts/",
                     path=document.source_of(where).path, line=document.line_of(where),
                     fix="copy the font into the project's fonts/ folder, or correct 'src'")
+            with path.open("rb") as file:
+                head = file.read(4)
+            # A damaged or mislabelled file would silently be replaced by another face.
+            if head not in FONT_SIGNATURES:
+                raise PublisherError(
+                    f"'{face.src}' is not a font file WeasyPrint can load",
+                    path=document.source_of(where).path,
+                    line=document.line_of(where),
+                    fix="copy the font again from its source (TrueType .ttf, OpenType .otf or "
+                        "WOFF)")
         layout_then_base = jinja2.ChoiceLoader([jinja2.FileSystemLoader(self.dir),
                                                 jinja2.FileSystemLoader(self.base_dir)])
         loaders = [jinja2.FileSystemLoader(self.overrides_dir)] \

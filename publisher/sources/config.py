@@ -68,7 +68,7 @@ Language = Annotated[str, AfterValidator(_language)]
 
 class Event(Strict):
     name: str
-    date: dt.date | str | None = None
+    date: dt.date | None = None  # year-month-day only: the PDFs' dates come from it
     venue: str | None = None
 
 

@@ -84,6 +84,13 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
             if not reader.fieldnames:
                 raise PublisherError("the CSV file has no header line", path=path, line=1,
                                      fix="start it with the column names, e.g. name,title")
+            seen = set()
+            for name in reader.fieldnames:
+                if name in seen:  # DictReader would keep the last column silently
+                    raise PublisherError(f"the column '{name}' appears twice in the header",
+                                         path=path, line=1,
+                                         fix="rename or remove one of the two columns")
+                seen.add(name)
             line = reader.line_num + 1
             for record in reader:
                 record.pop(None, None)  # cells beyond the header

@@ -92,10 +92,47 @@ def _to_publisher_error(error: ValidationError, model: type[BaseModel],
                else f"remove it; known keys here are: {', '.join(known)}")
         return PublisherError(f"unknown key '{name}'", path=document.path, line=line, fix=fix)
     if kind == "missing":
-        field = str(location[-1])
+        # Every missing field at once: staff fill them in one go.
+        missing = [_dotted(tuple(e["loc"])) for e in error.errors() if e["type"] == "missing"]
+        fields = [m.rpartition(".")[2].rpartition("]")[2] or m for m in missing]
+        if len(missing) > 1:
+            return PublisherError(
+                "missing required fields " + ", ".join(f"'{m}'" for m in missing),
+                path=document.path, line=line,
+                fix="add the lines " + ", ".join(f"'{f}: …'" for f in fields))
         return PublisherError(f"missing required field '{name}'", path=document.path, line=line,
-                              fix=f"add a line '{field}: …'")
+                              fix=f"add a line '{fields[0]}: …'")
+    if kind in PLAIN_WORDS:
+        what, fix = PLAIN_WORDS[kind]
+        if kind == "list_type" and location and location[-1] == "signatories":
+            fix = "start each entry on its own line with '- name:' (then '  role:' below it)"
+        return PublisherError(f"'{name}' must be {what}", path=document.path, line=line,
+                              fix=fix.format(field=location[-1] if location else name))
     message = first["msg"]
     message = message.removeprefix("Value error, ")
     return PublisherError(f"'{name}': {message}", path=document.path, line=line,
                           fix=first.get("ctx", {}).get("fix") or "correct this value")
+
+
+# pydantic's error types, said in the words staff use, with how to write it instead.
+PLAIN_WORDS = {
+    "list_type": ("a list", "start each entry on its own line with '- '"),
+    "dict_type": ("a set of 'key: value' lines",
+                  "put them on their own lines, indented by two spaces under '{field}:'"),
+    "model_type": ("a set of 'key: value' lines",
+                   "put them on their own lines, indented by two spaces under '{field}:'"),
+    "model_attributes_type": ("a set of 'key: value' lines",
+                              "put them on their own lines, indented by two spaces under "
+                              "'{field}:'"),
+    "string_type": ("text", "write the text after '{field}:' (put it in quotes if it is a "
+                            "number or yes/no)"),
+    "int_parsing": ("a whole number", "write a number such as 3"),
+    "int_type": ("a whole number", "write a number such as 3"),
+    "float_parsing": ("a number", "write a number such as 2.5"),
+    "float_type": ("a number", "write a number such as 2.5"),
+    "bool_parsing": ("true or false", "write true or false"),
+    "bool_type": ("true or false", "write true or false"),
+    "date_from_datetime_parsing": ("a date", "write the date as year-month-day: 2027-04-20"),
+    "date_parsing": ("a date", "write the date as year-month-day: 2027-04-20"),
+    "date_type": ("a date", "write the date as year-month-day: 2027-04-20"),
+}
