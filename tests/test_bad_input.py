@@ -166,3 +166,19 @@ def test_the_preview_refuses_other_host_names_and_cannot_be_framed(project):
         server.shutdown()
         server.server_close()
         preview.close()
+
+
+def test_guest_lists_as_spreadsheets_save_them(project):
+    """Semicolons, 'Name' headers with spaces and capitals, empty rows, Chinese-only names."""
+    (project / "guests.csv").write_text("ID;  Name ;Organisation\n;;\nG1;吴桂龙;BJUT\n"
+                                        "G2;Ada Lovelace;\n;;\n", encoding="utf-8")
+    result = publisher("build", "--data", "guests.csv", "--message", "bjut-leadership",
+                       "--key", "name", "--no-check", cwd=project)
+    assert result.returncode == 0, result.stderr
+    names = sorted(path.name for path in (project / "out/personalised").glob("*.pdf"))
+    assert names == ["ada-lovelace.pdf", "wu-gui-long.pdf"]
+    (project / "guests.csv").write_text("id;guest\nG1;Ada\n")
+    result = publisher("build", "--data", "guests.csv", "--message", "bjut-leadership",
+                       cwd=project)
+    assert result.returncode == 1 and "no column 'name'" in result.stderr
+    assert "columns found are: id, guest" in result.stderr

@@ -116,6 +116,9 @@ def test_pages_not_in_fours_get_blanks_and_too_small_sheets_are_refused(tmp_path
         faulty.pages(4), css="@page { size: A4 }")))
     result = publisher("impose", str(a4_pages), "--out", "x.pdf", "--sheet", "A4", cwd=tmp_path)
     assert result.returncode == 1 and "do not fit on A4" in result.stderr
+    # The fix names only sheets the pages fit on.
+    offered = [name.strip() for name in result.stderr.split("fit on:")[1].split(",")]
+    assert "A3" in offered and "A4" not in offered, offered
     assert "Traceback" not in result.stderr and not (tmp_path / "x.pdf").exists()
     assert impose(a4_pages, tmp_path / "sra3.pdf").sheet == "SRA3"
 

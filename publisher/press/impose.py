@@ -188,8 +188,11 @@ def _choose_sheet(sheet: str | None, width: float, height: float, bleed: float,
                                  + ", ".join(SHEETS))
         kind = fit(SHEETS[key])
         if kind is None:
-            raise PublisherError(f"two pages of {size} do not fit on {key}", path=source,
-                                 fix="choose a larger sheet (" + ", ".join(SHEETS) + ")")
+            fitting = [name for name, dimensions in SHEETS.items() if fit(dimensions)]
+            raise PublisherError(
+                f"two pages of {size} do not fit on {key}", path=source,
+                fix=("choose a sheet they fit on: " + ", ".join(fitting)) if fitting
+                else "no sheet publisher knows holds two of these pages side by side")
         chosen = key
     else:
         # ISO pages on ISO paper first, US pages on US paper first; then the smallest.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +13,7 @@ from pydantic import AfterValidator, Field
 from ..errors import PublisherError
 from .config import Language, Project
 from .markdown import render_body
+from .names import slug
 from .schema import Strict, validate
 from .yamlsource import parse_yaml, read_text
 
@@ -286,6 +286,5 @@ def read_messages(project: Project) -> list[Message]:
 
 
 def slugify(title: str) -> str:
-    """'Welcome from the Dean!' → 'welcome-from-the-dean'."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+    """'Welcome from the Dean!' → 'welcome-from-the-dean' (other scripts transliterated)."""
+    return slug(title, 60)

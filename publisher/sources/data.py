@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PublisherError
+from .names import slug
 from .yamlsource import parse_yaml, read_text
 
 MAX_DATA_BYTES = 200_000_000
@@ -29,9 +29,14 @@ class Row:
 
 
 def file_key(value: str) -> str:
-    """A row's key as a file name: 'Dr Ada Müller' → 'dr-ada-muller'."""
-    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80]
+    """A row's key as a file name: 'Dr Ada Müller' → 'dr-ada-muller', 吴桂龙 → 'wu-gui-long'."""
+    return slug(value, 80)
+
+
+def column_name(header: object) -> str:
+    """Headers as spreadsheets write them, matched without regard to case or spaces:
+    'Name' → 'name', ' First Name ' → 'first_name'."""
+    return re.sub(r"\s+", "_", str(header).strip().lower())
 
 
 def read_rows(path: Path, key: str | None = None) -> Iterator[Row]:
@@ -49,8 +54,16 @@ def read_rows(path: Path, key: str | None = None) -> Iterator[Row]:
         raise PublisherError(f"'{path.name}' is not a CSV, JSON or YAML file", path=path,
                              fix="save the guest list as .csv (or .json, .yaml)")
     seen: dict[str, int | None] = {}
-    for number, (line, record) in enumerate(records, 1):
-        fields = {str(k).strip(): "" if v is None else str(v).strip() for k, v in record.items()}
+    number = 0
+    for line, record in records:
+        fields = {column_name(k): "" if v is None else str(v).strip() for k, v in record.items()}
+        if not any(fields.values()):
+            continue  # an empty row, as spreadsheets leave them
+        number += 1
+        if REQUIRED not in fields:
+            raise PublisherError(f"there is no column '{REQUIRED}'", path=path, line=line,
+                                 fix=f"name the guests' column '{REQUIRED}'; the columns found "
+                                     f"are: {', '.join(fields)}")
         if not fields.get(REQUIRED):
             raise PublisherError(f"row {number} has no '{REQUIRED}'", path=path, line=line,
                                  fix=f"give every row a '{REQUIRED}' (a column '{REQUIRED}' in a "
@@ -80,7 +93,14 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
                              fix="split it into several runs")
     try:
         with path.open(newline="", encoding="utf-8-sig") as file:
-            reader = csv.DictReader(file)
+            # Spreadsheets save CSV with commas, semicolons (in many countries) or tabs.
+            sample = file.read(64_000)
+            file.seek(0)
+            try:
+                dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            reader = csv.DictReader(file, delimiter=dialect.delimiter)
             if not reader.fieldnames:
                 raise PublisherError("the CSV file has no header line", path=path, line=1,
                                      fix="start it with the column names, e.g. name,title")
