@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 from ..errors import PublisherError
 from .config import Language, Project
 from .markdown import render_body
-from .names import slug
+from .names import slug as name_slug
 from .schema import Strict, validate
 from .yamlsource import parse_yaml, read_text
 
@@ -287,4 +287,4 @@ def read_messages(project: Project) -> list[Message]:
 
 def slugify(title: str) -> str:
     """'Welcome from the Dean!' → 'welcome-from-the-dean' (other scripts transliterated)."""
-    return slug(title, 60)
+    return name_slug(title, 60)
