@@ -182,3 +182,34 @@ def test_guest_lists_as_spreadsheets_save_them(project):
                        cwd=project)
     assert result.returncode == 1 and "no column 'name'" in result.stderr
     assert "columns found are: id, guest" in result.stderr
+
+
+def test_message_files_are_regular_files_inside_the_project(project, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text((project / MESSAGE).read_text())
+    link = project / "content/messages/linked.md"
+    link.symlink_to(outside)
+    fails_cleanly(project, "linked.md", "outside the project")
+    link.unlink()
+    os.mkfifo(project / "content/messages/pipe.md")
+    fails_cleanly(project, "pipe.md", "not a regular file")
+
+
+def test_templates_cannot_reach_python_internals(project):
+    (project / "layouts/overrides").mkdir(exist_ok=True)
+    (project / "layouts/overrides/guest.html").write_text("x")
+    (project / "layouts/overrides/back-event.html").write_text(
+        "{{ cycler.__init__.__globals__.os.system('touch pwned') }}")
+    fails_cleanly(project, "back-event.html")
+    assert not (project / "pwned").exists()
+
+
+def test_a_misspelt_override_token_is_an_error(project):
+    (project / "layouts/overrides").mkdir(exist_ok=True)
+    (project / "layouts/overrides/theme.yaml").write_text(
+        "colors:\n  primery: [100, 60, 0, 20]\n  highlight: [0, 50, 100, 0]\n")
+    fails_cleanly(project, "overrides/theme.yaml:2:", "unknown color 'primery'",
+                  "did you mean 'primary'?")
+    (project / "layouts/overrides/theme.yaml").write_text(
+        "colors:\n  highlight: [0, 50, 100, 0]\n")
+    assert publisher("build", "--no-check", cwd=project).returncode == 0

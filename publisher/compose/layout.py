@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from pydantic import AfterValidator, Field
 
@@ -199,6 +200,8 @@ class Layout:
         document = LayeredDocument([parse_yaml(read_text(path, max_bytes=1_000_000), path)
                                     for path in layers])
         self.theme = validate(Theme, document, what=THEME_NAME)
+        if len(layers) > 1:
+            _refuse_misspelt_tokens(document)
         self.tokens = Tokens(self.theme, self.trim[0])
         for role in ("text", "display", "sans"):
             if role not in self.theme.fonts:
@@ -228,7 +231,9 @@ class Layout:
                                                 jinja2.FileSystemLoader(self.base_dir)])
         loaders = [jinja2.FileSystemLoader(self.overrides_dir)] \
             if self.overrides_dir.is_dir() else []
-        self.env = jinja2.Environment(
+        # The sandbox: layouts come from many hands, and a template must not reach Python's
+        # internals (cycler.__init__.__globals__ and the like).
+        self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader([
                 *loaders,
                 jinja2.FileSystemLoader(self.dir),
@@ -400,6 +405,26 @@ def _format_date(value) -> str:
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return "" if value is None else str(value)
+
+
+def _refuse_misspelt_tokens(document: LayeredDocument) -> None:
+    """An override that adds a colour or font role close to one the layout has is a typo
+    ('primery'): YAML would add it silently and the layout would go on using the old one.
+    A new token with a name of its own (for extra.css) is fine."""
+    base, override = document.layers[0].data or {}, document.layers[-1].data or {}
+    for group in ("colors", "fonts"):
+        known = (base.get(group) or {}) if isinstance(base, dict) else {}
+        given = (override.get(group) or {}) if isinstance(override, dict) else {}
+        if not isinstance(known, dict) or not isinstance(given, dict):
+            continue
+        for key in given:
+            guess = suggest(str(key), [k for k in known if k != key])
+            if key not in known and guess:
+                raise PublisherError(f"unknown {group[:-1]} '{key}' in the overrides",
+                                     path=document.layers[-1].path,
+                                     line=document.layers[-1].line_of((group, key)),
+                                     fix=f"did you mean '{guess}'? (a new {group[:-1]} for "
+                                         "extra.css needs a name unlike the layout's)")
 
 
 def _template_frame(error: Exception) -> tuple[Path | None, int | None]:

@@ -239,11 +239,20 @@ def message_files(project: Project) -> tuple[dict[str, Path], list[tuple[Path, s
     left_out: list[tuple[Path, str]] = []
     if not folder.is_dir():
         return files, left_out
+    root = project.root.resolve()
     for path in sorted(folder.iterdir()):
         name = path.name
         if _NOISE.fullmatch(name):
             continue
         suffix = path.suffix.lower()
+        if suffix in MESSAGE_TYPES and not path.resolve().is_relative_to(root):
+            raise PublisherError(f"{name} is a link to a file outside the project", path=path,
+                                 fix="copy the message into content/messages/ instead of "
+                                     "linking it")
+        if suffix in MESSAGE_TYPES and path.exists() and not path.is_file() \
+                and not path.is_dir():  # a FIFO or a device would hang or flood the build
+            raise PublisherError(f"{name} is not a regular file", path=path,
+                                 fix="replace it by an ordinary text file")
         if path.is_dir():
             left_out.append((path, "messages are files in content/messages/ itself; move "
                                    "the files out of the folder"))
