@@ -213,3 +213,10 @@ def test_a_misspelt_override_token_is_an_error(project):
     (project / "layouts/overrides/theme.yaml").write_text(
         "colors:\n  highlight: [0, 50, 100, 0]\n")
     assert publisher("build", "--no-check", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize("date", ["2026-02-30", "0000-01-01"])
+def test_a_date_that_does_not_exist_is_one_line(project, date):
+    edit(project / "content/publication.yaml", "date: 2026-12-08", f"date: {date}")
+    fails_cleanly(project, "publication.yaml:13:", f"'{date}' is not a date that exists",
+                  "year-month-day")

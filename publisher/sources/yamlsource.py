@@ -84,9 +84,25 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+    def construct_yaml_timestamp(self, node):  # noqa: D102
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as error:  # 2026-02-30, year 0
+            raise _DateError(node.start_mark, node.value, str(error)) from None
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                               _NoAliasLoader.construct_yaml_timestamp)
+
+
 class _AliasError(Exception):
     def __init__(self, mark):
         self.mark = mark
+
+
+class _DateError(Exception):
+    def __init__(self, mark, value: str, reason: str):
+        self.mark, self.value, self.reason = mark, value, reason
 
 
 def _record_lines(node: yaml.Node, where: Location, lines: dict[Location, int]) -> None:
@@ -127,6 +143,10 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
         raise PublisherError(f"values are nested more than {MAX_DEPTH} levels deep",
                              path=path, fix="write the value out plainly; settings need only "
                                             "a few levels") from None
+    except _DateError as error:
+        raise PublisherError(f"'{error.value}' is not a date that exists ({error.reason})",
+                             path=path, line=error.mark.line + 1 + line_offset,
+                             fix="write a real date as year-month-day, e.g. 2027-04-20") from None
     except _AliasError as error:
         raise PublisherError(
             "YAML anchors and aliases (&name, *name) are not allowed", path=path,
