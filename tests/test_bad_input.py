@@ -220,3 +220,27 @@ def test_a_date_that_does_not_exist_is_one_line(project, date):
     edit(project / "content/publication.yaml", "date: 2026-12-08", f"date: {date}")
     fails_cleanly(project, "publication.yaml:13:", f"'{date}' is not a date that exists",
                   "year-month-day")
+
+
+def test_emphasis_a_thousand_deep_is_one_line(project):
+    text = (project / MESSAGE).read_text()
+    (project / MESSAGE).write_text(text + "\n\n" + "*" * 1000 + "deep" + "*" * 1000 + "\n")
+    fails_cleanly(project, "bjut-leadership.md:", "emphasis nested more than")
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("render_time_limit: .inf", "render_time_limit"),
+    ("render_time_limit: 1e400", "render_time_limit"),
+])
+def test_odd_numbers_in_settings_are_one_line(project, setting, expected):
+    edit(project / "content/publication.yaml", "print:\n", f"print:\n  {setting}\n")
+    fails_cleanly(project, "publication.yaml:", expected)
+
+
+@pytest.mark.parametrize("epoch", ["1e20", "99999999999999999", "soon"])
+def test_an_odd_source_date_epoch_is_one_line(project, epoch):
+    result = subprocess.run([__import__("sys").executable, "-m", "publisher", "build"],
+                            cwd=project, capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "SOURCE_DATE_EPOCH" in result.stderr and "fix:" in result.stderr

@@ -74,6 +74,11 @@ class Renderer:
         except BaseException as error:  # FatalURLFetchingError derives from BaseException
             if isinstance(error, PublisherError):
                 raise
+            if isinstance(error, RecursionError):
+                raise PublisherError("the document is nested too deeply to lay out",
+                                     path=source, fix="simplify the text or the template "
+                                                      "(markup inside markup, hundreds deep)") \
+                    from None
             if isinstance(error, _TimeLimit):
                 raise PublisherError(f"laying out this document took longer than {limit:g} s",
                                      path=source,

@@ -109,7 +109,7 @@ class PrintSettings(Strict):
     # Dates written into the PDFs; SOURCE_DATE_EPOCH overrides it; then the event's date.
     date: dt.datetime | dt.date | None = None
     # Seconds one document may take to lay out before the build stops (a runaway layout).
-    render_time_limit: float = Field(default=300, gt=0)
+    render_time_limit: float = Field(default=300, gt=0, le=86_400)  # at most a day
 
 
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
@@ -208,8 +208,8 @@ class Project:
         if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
             try:
                 return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-            except ValueError:
-                raise PublisherError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number",
+            except (ValueError, OverflowError, OSError):  # not a number, or beyond year 9999
+                raise PublisherError(f"SOURCE_DATE_EPOCH={epoch!r} is not a usable date",
                                      fix="set it to seconds since 1970, e.g. "
                                          "$(git log -1 --format=%ct)") from None
         # Then the settings: the print date, else the event's date. The same inputs then give

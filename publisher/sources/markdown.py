@@ -25,6 +25,7 @@ from ..errors import PublisherError
 
 # Classes a picture in the body may carry: {.full} spans every column of the text block.
 FIGURE_CLASSES = {"full"}
+MAX_NESTING = 24  # levels of markup inside markup; real text needs a handful
 PASTED_LINE = 100  # a line this long, followed by another, is a paragraph typed without wrapping
 Resolve = Callable[[str, int], "Path | str"]  # picture reference, line → file or allowed URL
 
@@ -232,6 +233,10 @@ def _check(tokens: list[Token], env: dict, text: str, origin: list[int], path: P
     for index, token in enumerate(tokens):
         if token.map:
             block = token
+        if token.level > MAX_NESTING:  # lists in lists, quotes in quotes
+            raise PublisherError(f"lists or quotations nested more than {MAX_NESTING} deep",
+                                 path=path, line=line_of(block),
+                                 fix="use at most three levels of lists")
         if token.type == "html_block":
             if not _COMMENT.fullmatch(token.content):
                 raise _html_error(token.content, path, line_of(token))
@@ -242,7 +247,13 @@ def _check(tokens: list[Token], env: dict, text: str, origin: list[int], path: P
         if token.type != "inline":
             continue
         children = token.children or []
+        depth = 0
         for child in children:
+            depth += child.nesting
+            if depth > MAX_NESTING:  # **_*…*_** a thousand deep: no layout engine follows
+                raise PublisherError(f"emphasis nested more than {MAX_NESTING} deep",
+                                     path=path, line=line_of(block),
+                                     fix="remove the extra * and _ marks")
             if child.type == "html_inline" and not _COMMENT.fullmatch(child.content):
                 raise _html_error(child.content, path, line_of(block))
             if child.type == "text":
