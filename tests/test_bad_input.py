@@ -244,3 +244,55 @@ def test_an_odd_source_date_epoch_is_one_line(project, epoch):
                             env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "SOURCE_DATE_EPOCH" in result.stderr and "fix:" in result.stderr
+
+
+def malformed_pdfs(folder: Path, clean: Path) -> dict[str, Path]:
+    """Other people's broken PDFs, made from a clean one: each name → a file."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, TextStringObject
+
+    def variant(name: str, change) -> None:
+        writer = PdfWriter(clone_from=PdfReader(clean))
+        change(writer)
+        with (folder / f"{name}.pdf").open("wb") as file:
+            writer.write(file)
+
+    variant("two-number-trimbox", lambda w: [page.__setitem__(
+        NameObject("/TrimBox"), ArrayObject([FloatObject(0), FloatObject(0)]))
+        for page in w.pages])
+    variant("string-output-intents", lambda w: w.root_object.__setitem__(
+        NameObject("/OutputIntents"), TextStringObject("FOGRA39")))
+    def misspell(writer) -> None:
+        for page in writer.pages:
+            contents = page.raw_get("/Contents").get_object()
+            for part in (contents if isinstance(contents, ArrayObject) else [contents]):
+                stream = part.get_object()
+                if "/Filter" in stream:
+                    stream[NameObject("/Filter")] = NameObject("/Flatedecode")
+
+    variant("misspelt-filter", misspell)
+    data = clean.read_bytes()
+    # The trailer's Info entry pointing at an object that does not exist.
+    at = data.rindex(b"/Info ")
+    (folder / "undefined-info.pdf").write_bytes(
+        data[:at] + b"/Info 9999 0 R /OldInfo " + data[at + 6:])
+    subprocess.run(["qpdf", "--encrypt", "user", "owner", "256", "--", str(clean),
+                    str(folder / "aes-256.pdf")], check=True)
+    return {path.stem: path for path in folder.glob("*.pdf")}
+
+
+def test_check_never_tracebacks_on_malformed_pdfs(tmp_path, project):
+    assert publisher("build", "--no-check", cwd=project).returncode == 0
+    clean = project / "out/brochures/bjut-leadership.pdf"
+    folder = tmp_path / "malformed"
+    folder.mkdir()
+    files = malformed_pdfs(folder, clean)
+    assert len(files) == 5
+    for name, path in files.items():
+        result = publisher("check", str(path), cwd=tmp_path)
+        assert "Traceback" not in result.stdout + result.stderr, (name, result.stderr)
+        assert result.returncode in (0, 1), (name, result.returncode, result.stderr)
+        if name != "undefined-info":  # each of the others is wrong for print
+            assert result.returncode == 1, (name, result.stdout)
+    encrypted = publisher("check", str(files["aes-256"]), cwd=tmp_path)
+    assert "encrypted" in encrypted.stdout

@@ -31,6 +31,15 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
     except PublisherError as error:
         return Report(Path(path), 0, options.target, [
             Finding("error", "file.unreadable", error.message, error.fix or "")])
+    except Exception as error:  # page boxes or trees too broken even to list the pages
+        if type(error).__name__ == "DependencyError":  # AES needs a library we do not ship
+            finding = Finding("error", "file.unreadable", "the PDF is encrypted",
+                              "export it again without a password or restrictions: a print "
+                              "shop cannot use an encrypted file")
+        else:
+            finding = Finding("error", "file.unreadable", f"not a readable PDF ({_said(error)})",
+                              "export or save the PDF again from the program that made it")
+        return Report(Path(path), 0, options.target, [finding])
     if not options.fonts:
         # A PDF publisher made names its layout's families: no --project needed.
         from dataclasses import replace
@@ -41,11 +50,30 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
     try:
         report = Report(Path(path), len(document.pages), options.target)
         for check in (check_boxes, check_folding, check_pdfx):
-            report.findings.extend(check(document, options))
+            report.findings.extend(_guarded(check, document, options))
         if options.pages:
             document.pages = [page for page in document.pages if page.number in options.pages]
         for check in (check_fonts, check_colour, check_placement):
-            report.findings.extend(check(document, options))
+            report.findings.extend(_guarded(check, document, options))
         return report
     finally:
         document.close()
+
+
+def _guarded(check, document, options) -> list[Finding]:
+    """A check's findings; a file whose structure the check cannot read (a broken reference,
+    a box of two numbers, an unknown filter) is an error finding, never a traceback."""
+    try:
+        return list(check(document, options))
+    except Exception as error:  # malformed PDFs fail in endless ways: report, do not crash
+        name = check.__name__.removeprefix("check_")
+        return [Finding("error", "file.damaged",
+                        f"the file's structure is damaged where the {name} check reads it "
+                        f"({_said(error)})",
+                        "export or save the PDF again from the program that made it, then "
+                        "check it again")]
+
+
+def _said(error: Exception) -> str:
+    detail = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
+    return type(error).__name__ + (f": {detail}" if detail else "")

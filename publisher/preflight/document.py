@@ -70,7 +70,8 @@ class Document:
     @property
     def info(self) -> DictionaryObject:
         info = self.reader.trailer.get("/Info")
-        return info.get_object() if info is not None else DictionaryObject()
+        info = info.get_object() if info is not None else None
+        return info if isinstance(info, DictionaryObject) else DictionaryObject()  # or broken
 
     @cached_property
     def pdfium(self):
@@ -92,6 +93,23 @@ class Operation:
     resources: DictionaryObject
 
 
+# The filters of PDF 1.7 (ISO 32000-1, 7.4): any other name stops a RIP.
+FILTERS = {"/ASCIIHexDecode", "/ASCII85Decode", "/LZWDecode", "/FlateDecode",
+           "/RunLengthDecode", "/CCITTFaxDecode", "/JBIG2Decode", "/DCTDecode", "/JPXDecode",
+           "/Crypt", "/AHx", "/A85", "/LZW", "/Fl", "/RL", "/CCF", "/DCT"}
+
+
+def stream_data(stream) -> bytes:
+    """A content stream's decoded bytes; an unknown filter (``/Flatedecode``) is an error,
+    not garbage that would read as an empty page."""
+    filters = stream.get("/Filter")
+    names = [filters] if not isinstance(filters, ArrayObject) else list(filters)
+    unknown = [str(name) for name in names if name is not None and str(name) not in FILTERS]
+    if unknown:
+        raise ValueError(f"a stream uses the unknown filter {unknown[0]}")
+    return stream.get_data()
+
+
 def operations(document: Document, page: Page) -> list[Operation]:
     """Every operation drawn on ``page``, including inside forms, tiling patterns and masks.
 
@@ -101,7 +119,7 @@ def operations(document: Document, page: Page) -> list[Operation]:
         resources = _resolve(page.obj.get("/Resources")) or DictionaryObject()
         contents = _resolve(page.obj.get("/Contents"))
         parts = contents if isinstance(contents, ArrayObject) else [contents]
-        data = b"\n".join(part.get_object().get_data() for part in parts if part is not None)
+        data = b"\n".join(stream_data(part.get_object()) for part in parts if part is not None)
         cache[page.number] = list(_walk(data, resources, set(), 0))
     return cache[page.number]
 
@@ -133,7 +151,7 @@ def _walk_form(form, parent_resources, seen, depth) -> Iterator[Operation]:
     seen.add(key)
     resources = _resolve(form.get("/Resources")) or parent_resources
     yield Operation(b"BeginForm", [form], resources)
-    yield from _walk(form.get_data(), resources, seen, depth + 1)
+    yield from _walk(stream_data(form), resources, seen, depth + 1)
 
 
 def _resolve(value):
