@@ -296,3 +296,21 @@ def test_check_never_tracebacks_on_malformed_pdfs(tmp_path, project):
             assert result.returncode == 1, (name, result.stdout)
     encrypted = publisher("check", str(files["aes-256"]), cwd=tmp_path)
     assert "encrypted" in encrypted.stdout
+
+
+def test_a_template_linked_from_outside_layouts_is_refused(project, tmp_path):
+    secret = tmp_path / "secret.html"
+    secret.write_text("TOP SECRET LINE")
+    (project / "layouts/overrides").mkdir(exist_ok=True)
+    (project / "layouts/overrides/back-event.html").symlink_to(secret)
+    fails_cleanly(project, "back-event.html", "outside layouts/")
+    assert not any(b"TOP SECRET" in path.read_bytes()
+                   for path in (project / "out").rglob("*.pdf")) if (project / "out").exists() \
+        else True
+
+
+def test_more_jobs_than_cores_start_no_more_processes_than_cores():
+    from publisher.build.workshop import Workshops, default_jobs
+
+    assert Workshops(Path("."), None, 64).jobs == default_jobs()
+    assert Workshops(Path("."), None, 1).jobs == 1

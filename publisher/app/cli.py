@@ -94,7 +94,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Also show WeasyPrint's layout warnings.")
 @click.option("--no-check", is_flag=True, help="Skip the preflight of the written files.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
-              help="Processes that render in parallel [default: one per core].")
+              help="Processes that render in parallel, at most one per core [default: one "
+                   "per core].")
 @click.option("--force", is_flag=True, help="Render everything again, ignoring the cache.")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Personalised run: one brochure per row of this CSV, JSON or YAML guest "

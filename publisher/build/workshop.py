@@ -127,7 +127,8 @@ class Workshops:
 
     def __init__(self, root: Path, date: dt.datetime | None, jobs: int,
                  loaded: tuple | None = None):
-        self.root, self.date, self.jobs = root, date, max(1, jobs)
+        # More processes than cores only queue for them, each holding a WeasyPrint.
+        self.root, self.date, self.jobs = root, date, max(1, min(jobs, default_jobs()))
         self.loaded = loaded  # the project as the caller read it, for the local workshop
         self._local: Workshop | None = None
         self._pool: ProcessPoolExecutor | None = None

@@ -227,20 +227,21 @@ class Layout:
                     line=document.line_of(where),
                     fix="copy the font again from its source (TrueType .ttf, OpenType .otf or "
                         "WOFF)")
-        layout_then_base = jinja2.ChoiceLoader([jinja2.FileSystemLoader(self.dir),
-                                                jinja2.FileSystemLoader(self.base_dir)])
-        loaders = [jinja2.FileSystemLoader(self.overrides_dir)] \
+        FileSystemLoader = _loader_inside(project.layouts_dir)
+        layout_then_base = jinja2.ChoiceLoader([FileSystemLoader(self.dir),
+                                                FileSystemLoader(self.base_dir)])
+        loaders = [FileSystemLoader(self.overrides_dir)] \
             if self.overrides_dir.is_dir() else []
         # The sandbox: layouts come from many hands, and a template must not reach Python's
         # internals (cycler.__init__.__globals__ and the like).
         self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader([
                 *loaders,
-                jinja2.FileSystemLoader(self.dir),
+                FileSystemLoader(self.dir),
                 # "base/x.html" is the base's block; "layout/x.html" the chosen layout's.
-                jinja2.PrefixLoader({BASE: jinja2.FileSystemLoader(self.base_dir),
+                jinja2.PrefixLoader({BASE: FileSystemLoader(self.base_dir),
                                      "layout": layout_then_base}),
-                jinja2.FileSystemLoader(self.base_dir),
+                FileSystemLoader(self.base_dir),
             ]),
             # Every template autoescapes: HTML templates with HTML escaping, CSS templates
             # with CSS escaping (the finalizer's Markup is left alone by the HTML escaper).
@@ -405,6 +406,23 @@ def _format_date(value) -> str:
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return "" if value is None else str(value)
+
+
+def _loader_inside(folder: Path):
+    """A FileSystemLoader class whose templates must lie inside ``folder`` once links are
+    resolved: a link in layouts/ to a file elsewhere must not print that file."""
+    allowed = folder.resolve()
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            if not Path(filename).resolve().is_relative_to(allowed):
+                raise PublisherError(f"template '{template}' is a link to a file outside "
+                                     "layouts/", path=Path(filename),
+                                     fix="copy the template into layouts/ instead of linking")
+            return source, filename, uptodate
+
+    return Loader
 
 
 def _refuse_misspelt_tokens(document: LayeredDocument) -> None:
