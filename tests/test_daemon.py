@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .test_errors import edit, snapshot
-from .test_faults import MESSAGE, leftovers, project  # noqa: F401 (fixture)
+from .test_faults import MESSAGE, descendants, gone_within, leftovers, project, start  # noqa: F401
 
 
 @pytest.fixture
@@ -128,3 +128,65 @@ def test_status_and_stop(env):
     assert "no build server" in publisher("daemon", "stop", env=env).stdout
     off = publisher("daemon", "status", env={**env, "PUBLISHER_DAEMON": "0"})
     assert "off" in off.stdout
+
+
+def server_children(env: dict) -> list[int]:
+    """The builds the server is running (its forked children)."""
+    socket_folder = env["PUBLISHER_RUNTIME_DIR"]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                command = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if b"build-server" in command and any(
+                    part.startswith(socket_folder.encode()) for part in command):
+                return [int(c) for c in
+                        open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    return []
+
+
+def test_a_killed_build_in_the_server_ends_its_caller_with_one_line(project, env):
+    """An out-of-memory kill of the server's build process: its workers and watcher go too,
+    the caller says so at once, and the next build runs (no lock left held)."""
+    publisher("build", str(project), "-q", "--force", env=env)
+    assert server_running(env)
+    edit(project / MESSAGE, "seven decades", "seven long decades")
+    before = snapshot(project / "out")
+    process = start(["build", str(project), "--jobs", "2", "--no-check", "--force"], env=env)
+    [child] = server_children(env)
+    family = [child, *descendants(child)]
+    assert len(family) >= 4  # the build, its watcher, two workers
+    os.kill(child, signal.SIGKILL)
+    started = time.monotonic()
+    assert process.wait(timeout=30) == 1
+    assert time.monotonic() - started < 5
+    assert process.stderr.read().strip() == (
+        "error: the build server's process ended unexpectedly — fix: run the build again, "
+        "or with --no-daemon")
+    assert gone_within(family, 10)
+    assert {k: v for k, v in snapshot(project / "out").items()
+            if not k.startswith(".publisher-")} == before
+    again = publisher("build", str(project), "-q", env=env)
+    assert again.returncode == 0, again.stderr
+    assert leftovers(project) == []
+
+
+def test_ctrl_c_ends_the_caller_even_when_its_build_does_not_answer(project, env):
+    publisher("build", str(project), "-q", "--force", env=env)
+    assert server_running(env)
+    process = start(["build", str(project), "--jobs", "2", "--no-check", "--force"], env=env)
+    [child] = server_children(env)
+    family = [child, *descendants(child)]
+    os.kill(child, signal.SIGSTOP)  # a build that hangs
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, forwarded to the build …
+        time.sleep(0.5)
+        assert process.poll() is None
+        os.killpg(process.pid, signal.SIGINT)  # … and again: the caller stops waiting
+        assert process.wait(timeout=10) == 130
+    finally:
+        os.kill(child, signal.SIGCONT)
+    assert gone_within(family, 30)  # the build then stops as interrupted
+    assert leftovers(project) == []
+    assert publisher("build", str(project), "-q", env=env).returncode == 0

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -85,3 +86,127 @@ def test_two_builds_of_one_folder_at_once_are_refused(project):
     assert "another build is writing to this folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(project / "out") == before
+
+
+# -- processes: workers die with their build, and never hold its lock -------------------------
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc, as ps does)."""
+    try:
+        children = [int(c) for c in
+                    open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+    return children + [d for child in children for d in descendants(child)]
+
+
+def running(pids) -> list[int]:
+    """Those of ``pids`` still running (not zombies waiting to be reaped)."""
+    alive = []
+    for pid in pids:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def gone_within(pids, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while running(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not running(pids)
+
+
+def start(args, cwd=None, env=None, until=lambda line: line.startswith("[3/")):
+    """``publisher ARGS`` in its own session (as from a terminal), once ``until`` a line of its
+    output, with its render workers started."""
+    process = subprocess.Popen([sys.executable, "-m", "publisher", *args], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "COLUMNS": "200", **(env or {})},
+                               start_new_session=True)
+    for line in process.stdout:
+        if until(line):
+            return process
+    raise AssertionError("the command finished before it could be stopped: "
+                         + process.stderr.read())
+
+
+def test_a_build_killed_outright_takes_its_workers_along_and_frees_the_folder(project):
+    edit(project / MESSAGE, "seven decades", "seven long decades")
+    before = snapshot(project / "out")
+    process = start(["build", str(project), "--jobs", "2", "--no-check", "--force"])
+    workers = descendants(process.pid)
+    assert len(workers) >= 2, workers
+    process.kill()  # an out-of-memory kill: no handler runs
+    process.wait(timeout=30)
+    assert gone_within(workers, 10), "render workers outlived their build"
+    assert {k: v for k, v in snapshot(project / "out").items()
+            if not k.startswith(".publisher-")} == before
+    again = subprocess.run([sys.executable, "-m", "publisher", "build", str(project), "-q"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr  # the lock went with the build
+    assert leftovers(project) == []
+
+
+def test_a_personalised_run_killed_outright_takes_its_workers_along(project, tmp_path):
+    from .test_personalise import guests
+
+    guests(tmp_path / "guests.csv", 200)
+    args = ["build", str(project), "--data", str(tmp_path / "guests.csv"), "--message",
+            "bjut-leadership", "--jobs", "2", "--no-check"]
+    process = subprocess.Popen([sys.executable, "-m", "publisher", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+            (project / "out").glob(".publisher-*/personalised/g002.pdf")):
+        time.sleep(0.05)
+    workers = descendants(process.pid)
+    assert len(workers) >= 2 and process.poll() is None
+    process.kill()
+    process.wait(timeout=30)
+    assert gone_within(workers, 10), "render workers outlived their run"
+    assert not (project / "out/personalised").exists()  # nothing of the run was published
+    again = subprocess.run([sys.executable, "-m", "publisher", *args[:-3], "--jobs", "1",
+                            "--no-check", "-q"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert len(list((project / "out/personalised").glob("*.pdf"))) == 200
+    assert leftovers(project) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_a_parallel_build_at_once(project, signum):
+    """Ctrl-C reaches the terminal's whole process group; SIGTERM only the build."""
+    edit(project / MESSAGE, "seven decades", "seven long decades")
+    before = snapshot(project / "out")
+    process = start(["build", str(project), "--jobs", "2", "--no-check", "--force"])
+    workers = descendants(process.pid)
+    started = time.monotonic()
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - started < 10  # renders under way are not waited for
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "interrupted: outputs left as they were"  # no worker traceback
+    assert gone_within(workers, 5)
+    assert snapshot(project / "out") == before and leftovers(project) == []
+
+
+def test_a_render_worker_killed_is_one_line_and_changes_nothing(project):
+    edit(project / MESSAGE, "seven decades", "seven long decades")
+    before = snapshot(project / "out")
+    process = start(["build", str(project), "--jobs", "2", "--no-check", "--force"])
+    workers = descendants(process.pid)
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr.strip() == ("error: a render process ended unexpectedly (killed, or out of "
+                              "memory) — fix: run the build again; if memory is short, use "
+                              "--jobs 1")
+    assert gone_within(workers, 5)
+    assert snapshot(project / "out") == before and leftovers(project) == []

@@ -115,4 +115,5 @@ def test_the_tree_shows_the_stages():
     folders = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
     assert folders == {"sources", "compose", "press", "preflight", "build", "app"}
     loose = {path.name for path in PACKAGE.glob("*.py")}
-    assert loose == {"__init__.py", "__main__.py", "errors.py", "hashing.py", "pdf.py"}
+    assert loose == {"__init__.py", "__main__.py", "errors.py", "hashing.py", "pdf.py",
+                     "processes.py"}

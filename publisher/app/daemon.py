@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import processes
+
 IDLE_SECONDS = 900
 _HEADER = struct.Struct("!I")
 _STATUS = struct.Struct("!i")
@@ -115,18 +117,51 @@ def delegate(argv: list[str]) -> int | None:
         except (OSError, struct.error):
             return None  # a server that does not answer: build here instead
         connection.settimeout(None)
-        forward = lambda signum, frame: _signal(child, signum)  # noqa: E731
+        asked = []
+
+        def forward(signum, frame) -> None:
+            # The build stops as it would in this process. A second request, or a build
+            # that is gone, ends the wait here: Ctrl-C always works.
+            if asked or not _signal(child, signum):
+                raise KeyboardInterrupt
+            asked.append(signum)
+
         previous = {signum: signal.signal(signum, forward)
                     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
-            return _STATUS.unpack(_receive(connection, _STATUS.size))[0]
-        except (OSError, struct.error):
-            sys.stderr.write("error: the build server's process ended unexpectedly "
-                             "(fix: run the build again, or with --no-daemon)\n")
-            return 1
+            return _wait_for_status(connection, child)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted: outputs left as they were\n")
+            return 130
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+
+def _wait_for_status(connection: socket.socket, child: int) -> int:
+    """The exit status the build sends; 1 with a clear line if its process ends without
+    one (killed), noticed within a second even if one of its processes kept the socket."""
+    try:
+        process = os.pidfd_open(child)
+    except (OSError, AttributeError):
+        process = None  # no pidfd here: the socket's end is the sign
+    try:
+        while True:
+            waiting = [connection, *([process] if process is not None else [])]
+            ready, _, _ = select.select(waiting, [], [])
+            if connection in ready or select.select([connection], [], [], 1)[0]:
+                try:
+                    return _STATUS.unpack(_receive(connection, _STATUS.size))[0]
+                except (OSError, struct.error):
+                    break
+            else:
+                break  # the build's process ended and sent nothing
+    finally:
+        if process is not None:
+            os.close(process)
+    sys.stderr.write("error: the build server's process ended unexpectedly — fix: run the "
+                     "build again, or with --no-daemon\n")
+    return 1
 
 
 def spawn() -> None:
@@ -184,11 +219,13 @@ def _is_open(fd: int) -> bool:
         return False
 
 
-def _signal(pid: int, signum: int) -> None:
+def _signal(pid: int, signum: int) -> bool:
+    """Send ``signum`` to ``pid``; whether it still ran."""
     try:
         os.kill(pid, signum)
+        return True
     except ProcessLookupError:
-        pass
+        return False
 
 
 def _receive(connection: socket.socket, size: int) -> bytes:
@@ -219,6 +256,7 @@ def serve(path: Path, command: Command, idle: float | None = None) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return  # another server of this installation is running or starting
+    processes.hold(lock)  # builds forked from here do not keep it
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
@@ -299,6 +337,7 @@ def _handle(connection: socket.socket, listener: socket.socket, command: Command
     pid = os.fork()
     if pid == 0:
         listener.close()
+        processes.drop_locks()  # a build outliving this server must not keep it locked
         os._exit(_child(connection, request, fds, command))
     for fd in fds:
         os.close(fd)
@@ -363,6 +402,7 @@ def _watch(connection: socket.socket) -> int:
     build = os.getpid()
     watcher = os.fork()
     if watcher == 0:
+        processes.die_with_parent(build)
         try:
             connection.recv(1)
         except OSError:

@@ -101,9 +101,12 @@ def build(root: Path, out: Path | None = None,
         try:
             result = _render_and_write(project, messages, layout, spec, keys, cache,
                                        workshops, out, progress, check)
-        finally:
+        except BaseException:
             if own:
-                workshops.close()
+                workshops.close(stop=True)  # no worker goes on rendering for nobody
+            raise
+        if own:
+            workshops.close()
     result.warnings = warnings
     cache.save_record(Record(
         inputs=inputs,
@@ -139,6 +142,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     from . import jobs
     from .jobs import Job
     from .output import Staging
+    from .workshop import result as result_of
 
     sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
     # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
@@ -164,7 +168,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             done += 1
         for name, (future, key) in futures.items():
             progress(_label(name), done, total)
-            part = future.result()
+            part = result_of(future)
             cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
                             "report": part.report}, [part.pdf, part.raw])
             found[name] = part

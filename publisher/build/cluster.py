@@ -96,8 +96,8 @@ class ClusterWorkshops:
     def reset(self, date: dt.datetime) -> None:
         self.date = date
 
-    def close(self) -> None:
-        self.client.close()
+    def close(self, *, stop: bool = False) -> None:
+        self.client.close()  # the cluster's own workers outlive the build either way
 
 
 class _Result:

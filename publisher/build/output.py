@@ -7,6 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..processes import hold, release
+
 
 class BuildLock:
     """Only one build writes to an output folder at a time. The lock file lives in the
@@ -31,6 +33,7 @@ class BuildLock:
         self._file = open(self.path, "a")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            hold(self._file)  # render workers forked from here do not keep it
         except BlockingIOError:
             self._file.close()
             raise PublisherError("another build is writing to this folder",
@@ -40,6 +43,7 @@ class BuildLock:
         return self
 
     def __exit__(self, *exc) -> None:
+        release(self._file)
         self._file.close()  # closing releases the lock
 
 

@@ -44,7 +44,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
     from ..sources.content import read_messages
     from . import jobs as work  # the parameter `jobs` is the number of processes
     from .output import BuildLock, Staging
-    from .workshop import Job, Workshops, default_jobs
+    from .workshop import Job, Workshops, default_jobs, result as result_of
 
     project = load_project(root)
     messages = read_messages(project)
@@ -91,7 +91,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
             def collect() -> None:
                 nonlocal count
                 rows, future = window.popleft()
-                results = future.result()
+                results = result_of(future)
                 results = results if isinstance(results, list) else [results]
                 if files:
                     for row, made in zip(rows, results, strict=True):
@@ -132,8 +132,10 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                         {*range(1, each + 1), *range(1, pages + 1, each)})))
                     reports.append(preflight(final, check, data=data_combined))
             staging.commit(prune={"personalised": "*.pdf"})
-    finally:
-        workshops.close()
+    except BaseException:
+        workshops.close(stop=True)
+        raise
+    workshops.close()
     return PersonalResult(out / "personalised", count,
                           out / "personalised.pdf" if combined else None, reports)
 

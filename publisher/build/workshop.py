@@ -75,13 +75,27 @@ _workshop: Workshop | None = None
 
 def _start_worker(root: Path, date: dt.datetime) -> None:
     global _workshop
+    _become_worker(None)
     _workshop = Workshop(root, date)
 
 
-def _warm_worker() -> None:
+def _warm_worker(parent: int) -> None:
     """A forked worker imports WeasyPrint at once, in parallel with its siblings, while the
     main process is still reading the cache."""
+    _become_worker(parent)
     _workshop.renderer.warm()
+
+
+def _become_worker(parent: int | None) -> None:
+    """A worker dies with the build that started it and holds none of its locks. Ctrl-C
+    reaches the whole terminal's process group: the build stops its workers itself."""
+    import signal
+
+    from ..processes import become_child
+
+    become_child(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_in_worker(job: Job):
@@ -172,13 +186,35 @@ class Workshops:
             # finishes and checks files, never pays for one.
             _workshop = self.local
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
-                                             initializer=_warm_worker)
+                                             initializer=_warm_worker,
+                                             initargs=(os.getpid(),))
         else:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
                                              initializer=_start_worker,
                                              initargs=(self.root, self.date))
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, *, stop: bool = False) -> None:
+        """Stop the workers: when they are done, or with ``stop`` (the build failed or was
+        interrupted) at once, without waiting for the renders under way."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if stop:
+            # The executor has no public way to stop running work before Python 3.14.
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def result(future: Future):
+    """A job's result; a worker that died (killed, out of memory) is one clear error."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ..errors import PublisherError
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PublisherError(
+            "a render process ended unexpectedly (killed, or out of memory)",
+            fix="run the build again; if memory is short, use --jobs 1") from None
