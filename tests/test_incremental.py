@@ -3,6 +3,8 @@ nor the number of jobs changes a byte of the output."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 
@@ -146,6 +148,55 @@ def test_a_damaged_cache_is_rendered_again(project):
     (project / "out/booklet.pdf").unlink()
     result = build(project, jobs=1, check=False)
     assert result.rendered == ALL_PARTS
+    assert outputs(project) == before
+
+
+def cached_brochures(root) -> dict[str, str]:
+    """The cache key of each brochure's entry (found by the title inside its PDF)."""
+    found = {}
+    for header in (root / ".publisher-cache/parts").glob("*.json"):
+        text = header.with_suffix(".bin").read_bytes()
+        for slug in BROCHURES:
+            if slug in found or "body_pages" not in header.read_text():
+                continue
+            title = {"bjut-leadership": b"Beijing University of Technology",
+                     "ustb-chancellor-president": b"Science and Technology Beijing"}[slug]
+            if title in text and b"/Title" in text:
+                found[slug] = header.stem
+    return found
+
+
+def test_swapped_or_replaced_cache_entries_are_never_shipped(project):
+    """Entries moved under another part's key, or replaced by another PDF (one that runs
+    JavaScript, say), fail their digest: the parts are rendered again, and -v says so."""
+    before = outputs(project)
+    parts = project / ".publisher-cache/parts"
+    entries = sorted(parts.glob("*.bin"))
+    saved = {path: (path.read_bytes(), path.with_suffix(".json").read_bytes())
+             for path in entries}
+    for path, target in zip(entries, entries[1:] + entries[:1]):  # each takes the next's
+        path.write_bytes(saved[target][0])
+        path.with_suffix(".json").write_bytes(saved[target][1])
+    shutil.rmtree(project / "out")
+    result = subprocess.run([sys.executable, "-m", "publisher", "build", str(project), "-v",
+                             "--no-check", "--jobs", "1"], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "300"})
+    assert result.returncode == 0, result.stderr
+    assert outputs(project) == before
+    assert result.stdout.count("did not match its digest: rendered again") == ALL_PARTS
+
+    # A PDF with a JavaScript action put in place of one brochure's bytes, length kept.
+    entry = parts / f"{cached_brochures(project)['bjut-leadership']}.bin"
+    original = entry.read_bytes()
+    hostile = original.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction "
+                               b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>", 1)
+    hostile = hostile[:len(original)]  # the same length: only the digest can tell
+    assert hostile != original
+    entry.write_bytes(hostile)
+    (project / "out/brochures/bjut-leadership.pdf").unlink()
+    result = build(project, jobs=1, check=False)
+    assert result.rendered == 1 and result.notes == [
+        "the cached brochure bjut-leadership did not match its digest: rendered again"]
     assert outputs(project) == before
 
 

@@ -184,6 +184,8 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
         for output in result.outputs:
             verb = "kept" if result.up_to_date else "wrote"
             out.print(f"{verb} {_show(output.path)} ({output.pages} pages)")
+        for note in result.notes if verbose else ():
+            out.print(escape(note))
         if result.reused and verbose:
             out.print(f"rendered {result.rendered} parts, reused {result.reused} from the cache")
         if verbose and not result.up_to_date:

@@ -33,6 +33,7 @@ class BuildResult:
     reused: int = 0
     # Content files that were not built, each "file — fix" (e.g. dean.md.txt): never silent.
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for -v: cache entries that failed checks
 
     @property
     def outputs(self) -> list[Output]:
@@ -158,6 +159,9 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         for name, (task, key) in tasks.items():
             cached = cache.get(key)
             if cached is None:
+                if key in cache.rejected:
+                    result.notes.append(f"the cached {_label(name)} did not match its digest: "
+                                        "rendered again")
                 futures[name] = (workshops.submit(task), key)
                 continue
             header, blobs = cached

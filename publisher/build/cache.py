@@ -18,7 +18,7 @@ from .. import SOURCE_FOLDERS, __version__
 from ..hashing import digest
 
 FOLDER = ".publisher-cache"
-FORMAT = 1
+FORMAT = 2  # 2: entries carry their digest
 
 
 def versions() -> dict[str, str]:
@@ -78,23 +78,31 @@ class Cache:
         self.folder = root / FOLDER
         self.read = read  # False: render everything again (and store it)
         self.used: set[str] = set()
+        self.rejected: list[str] = []  # keys of entries that failed their digest
 
-    # parts: a JSON header and the bytes it lists
+    # parts: a JSON header and the bytes it lists, with the digest of both and the key
     def get(self, key: str) -> tuple[dict, list[bytes]] | None:
+        """The entry stored under ``key``, if it is there and intact. An entry whose bytes do
+        not match the digest recorded with it (damaged, swapped with another entry's,
+        replaced) is never used: it is listed in ``rejected`` and the part renders again."""
         header_path, blob_path = self._paths(key)
-        if not self.read:
+        if not self.read or not header_path.is_file():
             return None
         try:
             header = json.loads(header_path.read_text())
             blob = blob_path.read_bytes()
-        except (OSError, ValueError):
+            lengths, recorded = header.pop("_lengths"), header.pop("_digest")
+        except (OSError, ValueError, KeyError, TypeError):
+            self.rejected.append(key)
+            return None
+        if recorded != _entry_digest(key, header, blob) \
+                or sum(lengths) != len(blob):
+            self.rejected.append(key)
             return None
         blobs, start = [], 0
-        for length in header.pop("_lengths", []):
+        for length in lengths:
             blobs.append(blob[start:start + length])
             start += length
-        if start != len(blob):
-            return None  # damaged: render again
         self.used.add(key)
         return header, blobs
 
@@ -104,8 +112,10 @@ class Cache:
     def put(self, key: str, header: dict, blobs: list[bytes]) -> None:
         header_path, blob_path = self._paths(key)
         header_path.parent.mkdir(parents=True, exist_ok=True)
-        _write(blob_path, b"".join(blobs))
-        _write(header_path, json.dumps({**header, "_lengths": [len(b) for b in blobs]}).encode())
+        blob = b"".join(blobs)
+        _write(blob_path, blob)
+        _write(header_path, json.dumps({**header, "_lengths": [len(b) for b in blobs],
+                                        "_digest": _entry_digest(key, header, blob)}).encode())
         self.used.add(key)
 
     def prune(self) -> None:
@@ -135,6 +145,12 @@ class Cache:
 
     def forget_record(self) -> None:
         (self.folder / "last-build.json").unlink(missing_ok=True)
+
+
+def _entry_digest(key: str, header: dict, blob: bytes) -> str:
+    """Binds an entry's bytes and header to its key: an entry moved under another key, or
+    edited, no longer matches."""
+    return digest(key, json.dumps(header, sort_keys=True), hashlib.sha256(blob).digest())
 
 
 def outputs_intact(out: Path, record: Record) -> bool:
