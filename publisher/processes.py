@@ -17,7 +17,8 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def hold(file) -> None:
-    """``file`` holds a lock of this process: forked children close it."""
+    """``file`` (an open file or a descriptor) holds a lock of this process: forked children
+    close it."""
     _locks.add(file)
 
 
@@ -43,7 +44,7 @@ def drop_locks() -> None:
     """Close the locked files inherited from the parent (whose copies keep the locks)."""
     for file in list(_locks):
         try:
-            file.close()
+            os.close(file) if isinstance(file, int) else file.close()
         except OSError:
             pass
     _locks.clear()

@@ -87,7 +87,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(project, small_
     # Nothing half-written: no staging folder, no partial file, no output but complete ones.
     left = [path for path in small_disk.rglob("*") if path.is_file()]
     assert all(not path.name.endswith(".partial") for path in left), left
-    assert not any(".publisher-" in part for path in left for part in path.parts), left
+    assert not any(".publisher-staging" in part for path in left for part in path.parts), left
     assert not list((project / ".publisher-cache").rglob("*.partial"))
     assert os.listdir(small_disk) in ([], ["out"]) and (
         not out.exists() or not any(out.rglob("*.pdf")))

@@ -166,7 +166,7 @@ def test_a_killed_build_in_the_server_ends_its_caller_with_one_line(project, env
         "or with --no-daemon")
     assert gone_within(family, 10)
     assert {k: v for k, v in snapshot(project / "out").items()
-            if not k.startswith(".publisher-")} == before
+            if not k.startswith(".publisher-staging-")} == before
     again = publisher("build", str(project), "-q", env=env)
     assert again.returncode == 0, again.stderr
     assert leftovers(project) == []

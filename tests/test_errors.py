@@ -116,7 +116,7 @@ def test_error_while_rendering_the_booklet_keeps_the_brochures(project):
 def test_outputs_are_replaced_only_by_a_complete_build(project):
     result = publisher("build", "--quiet", cwd=project)
     assert result.returncode == 0, result.stderr
-    assert not list((project / "out").glob(".publisher-*"))
+    assert not list((project / "out").glob(".publisher-staging-*"))
 
 
 def test_yaml_aliases_are_refused(tmp_path):

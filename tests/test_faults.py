@@ -47,7 +47,7 @@ def start_build(root):
 
 def leftovers(root):
     return sorted(str(p.relative_to(root)) for p in (root / "out").rglob("*")
-                  if p.name.startswith(".publisher-") or p.name.endswith(".partial"))
+                  if p.name.startswith(".publisher-staging-") or p.name.endswith(".partial"))
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -68,7 +68,7 @@ def test_a_killed_build_is_cleaned_up_by_the_next_one(project):
     process.kill()  # SIGKILL: no handler runs
     process.wait(timeout=60)
     after = {name: data for name, data in snapshot(project / "out").items()
-             if not name.startswith(".publisher-")}
+             if not name.startswith(".publisher-staging-")}
     assert after == before  # outputs untouched; a staging folder may remain …
     subprocess.run([sys.executable, "-m", "publisher", "build", str(project), "-q"], check=True)
     assert leftovers(project) == []  # … and the next build removes it
@@ -78,7 +78,7 @@ def test_a_killed_build_is_cleaned_up_by_the_next_one(project):
 def test_two_builds_of_one_folder_at_once_are_refused(project):
     edit(project / MESSAGE, "seven decades", "seven long decades")
     before = snapshot(project / "out")
-    with BuildLock(project / "out", project):
+    with BuildLock(project / "out"):
         result = subprocess.run([sys.executable, "-m", "publisher", "build", str(project)],
                                 capture_output=True, text=True, timeout=120,
                                 env={**os.environ, "COLUMNS": "200"})
@@ -144,7 +144,7 @@ def test_a_build_killed_outright_takes_its_workers_along_and_frees_the_folder(pr
     process.wait(timeout=30)
     assert gone_within(workers, 10), "render workers outlived their build"
     assert {k: v for k, v in snapshot(project / "out").items()
-            if not k.startswith(".publisher-")} == before
+            if not k.startswith(".publisher-staging-")} == before
     again = subprocess.run([sys.executable, "-m", "publisher", "build", str(project), "-q"],
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr  # the lock went with the build

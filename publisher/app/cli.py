@@ -123,6 +123,10 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
     from . import daemon
 
     root = project.resolve()
+    if out_dir is not None:
+        from ..build.output import check_out_folder
+
+        _run(ctx, lambda: check_out_folder(root, out_dir), root)
     if not (no_daemon or scheduler or ctx.obj.get("debug")) and daemon.enabled() \
             and _invoked_as_command() \
             and (force or data is not None or not up_to_date(root, out_dir, not no_check)):

@@ -82,7 +82,7 @@ def build(root: Path, out: Path | None = None,
     profile = load_profile(project)
     spec = press_spec(project, profile, layout)
     keys = _Keys(project, messages, layout, spec)
-    with BuildLock(out, root):  # one build at a time writes to ``out``
+    with BuildLock(out):  # one build at a time writes to ``out``
         own = workshops is None
         if own and scheduler:
             from .cluster import ClusterWorkshops
@@ -248,7 +248,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             result.brochures.append(Output(
                 staging.write(f"brochures/{message.slug}.pdf", part.pdf), part.pages))
         result.booklet = Output(staging.write("booklet.pdf", data), plan.pages)
-        staging.commit(prune={"brochures": "*.pdf"})
+        staging.commit(prune=("brochures",))
 
     if check:
         # Brochures were checked when they were made (and their reports cached with them);
@@ -288,13 +288,13 @@ class _Keys:
         self.common = digest(
             versions(), tree_digest(project.layouts_dir, project.fonts_dir),
             project.config_path.read_bytes(), spec.profile,
-            layout.publication_logo.read_bytes()
+            file_digest(layout.publication_logo)
             if isinstance(layout.publication_logo, Path) else b"",
             # A date from the clock would make every build new: parts keep the date they got.
             spec.date.isoformat() if date_fixed else "")
         # A picture from the network is keyed by its URL: it is fetched when its parts render.
         self.messages = {m.slug: digest(m.path.read_bytes(),
-                                        *(asset.read_bytes() for asset in m.assets))
+                                        *(file_digest(asset) for asset in m.assets))
                          for m in messages}
         self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
 

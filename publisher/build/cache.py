@@ -37,7 +37,8 @@ def versions() -> dict[str, str]:
 
 
 def tree_digest(*folders: Path) -> str:
-    """Every file under ``folders``: names and bytes."""
+    """Every file under ``folders``: names and contents (read in chunks: memory stays flat
+    whatever lies in the folders)."""
     items = []
     for folder in folders:
         if not folder.is_dir():
@@ -45,12 +46,14 @@ def tree_digest(*folders: Path) -> str:
             continue
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
-                items.append((path.relative_to(folder.parent).as_posix(), path.read_bytes()))
+                items.append((path.relative_to(folder.parent).as_posix(), file_digest(path)))
     return digest(items)
 
 
 def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The sha256 of a file, read in chunks."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 # -- the record of the last build --------------------------------------------------------------

@@ -87,7 +87,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         return Job(work.personal, (message, rows[0], options, first))
 
     try:
-        with BuildLock(out, project.root), Staging(out) as staging:
+        with BuildLock(out), Staging(out) as staging:
             def collect() -> None:
                 nonlocal count
                 rows, future = window.popleft()
@@ -131,7 +131,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                     check = replace(options, pages=tuple(sorted(
                         {*range(1, each + 1), *range(1, pages + 1, each)})))
                     reports.append(preflight(final, check, data=data_combined))
-            staging.commit(prune={"personalised": "*.pdf"})
+            staging.commit(prune=("personalised", "personalised.pdf"))
     except BaseException:
         workshops.close(stop=True)
         raise
