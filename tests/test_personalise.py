@@ -157,3 +157,38 @@ def test_letters_lay_each_guest_over_one_shared_page(tmp_path, monkeypatch):
     from publisher.preflight import Options
 
     assert preflight(only.combined, Options(fold=False)).rows() == []
+
+
+def test_the_combined_file_holds_what_guests_share_once(run, tmp_path):
+    """Written as the rows arrive (press/stream.py): the pages every guest shares, with their
+    fonts and pictures, are stored once and drawn by every guest's copy."""
+    import subprocess
+
+    _, result = run
+    separate = sum(path.stat().st_size for path in result.folder.glob("*.pdf"))
+    assert result.combined.stat().st_size < separate / 5
+    check = subprocess.run(["qpdf", "--check", str(result.combined)], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    pages = PdfReader(result.combined).pages
+    for shared in (1, 2, 3):  # the same objects on the first and the last guest's pages
+        assert pages[shared].raw_get("/Contents") == pages[196 + shared].raw_get("/Contents")
+    assert pages[0].raw_get("/Contents") != pages[196].raw_get("/Contents")
+    fonts = pdftools.fonts(result.combined)
+    assert fonts and all(font["emb"] == "yes" for font in fonts)
+
+
+def test_a_guest_page_that_is_wrong_is_named_in_the_combined_file(tmp_path):
+    """--combined-only writes no file per guest: a guest's page that fails the preflight is
+    reported on its page of the combined file, never as ready for print."""
+    project = copy_project(tmp_path / "project")
+    rows = "".join(f"G{n},{'吴桂龙' if n == 7 else f'Guest {n}'}\n" for n in range(1, 13))
+    (project / "guests.csv").write_text("id,name\n" + rows, encoding="utf-8")
+    result = publisher("build", "--data", "guests.csv", "--message", MESSAGE,
+                       "--combined-only", cwd=project)
+    assert result.returncode == 1
+    assert "preflight: 1 file, 1 error" in result.stdout and "not ready for print" in \
+        result.stdout
+    table = " ".join(result.stdout.split())
+    assert "error 25 characters print as empty boxes" in table  # guest 7's cover: page 25
+    assert pdftools.page_count(project / "out/personalised.pdf") == 48

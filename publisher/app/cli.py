@@ -175,7 +175,7 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
                 f" and {_show(run.combined)}" if run.combined else "")
             out.print(f"wrote {run.count} personalised brochures to {where}"
                       + f" in {time.perf_counter() - started:.1f} s")
-        if _print_reports(run.reports, quiet=quiet, summary_only=True):
+        if _print_reports(run.reports, quiet=quiet, summary_only=True, files=run.checked):
             sys.exit(1)
         return
     with _progress(quiet) as progress:
@@ -453,8 +453,10 @@ def proof(ctx: click.Context, pdf: Path, out_dir: Path, dpi: int, bleed: bool) -
         out.print(f"  {_show(path)}")
 
 
-def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) -> int:
-    """Print preflight reports (errors only when quiet); return the number of errors."""
+def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False,
+                   files: int | None = None) -> int:
+    """Print preflight reports (errors only when quiet); return the number of errors.
+    ``files``: how many files were checked, when only reports with findings are given."""
     from ..preflight import page_ranges
 
     errors = sum(report.errors for report in reports)
@@ -482,10 +484,11 @@ def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False) 
             table.add_row(mark, page_ranges(row.pages) or "all",
                           f"{escape(row.message)}\n[dim]{row.check}[/]", escape(row.fix))
         out.print(table)
-    if reports and (not quiet or errors):
+    files = len(reports) if files is None else files
+    if files and (not quiet or errors):
         verdict = "[bold red]not ready for print[/]" if errors else "[green]ready for print[/]"
         counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-        out.print(f"preflight: {len(reports)} file{'s' * (len(reports) != 1)}, {counts}: "
+        out.print(f"preflight: {files} file{'s' * (files != 1)}, {counts}: "
                   f"{verdict}")
     return errors
 

@@ -46,11 +46,9 @@ def personal(workshop, slug: str, row, check=None, first: bool = False) -> list:
     return _checked([row], [personal_brochure(workshop, slug, row)], check, first)
 
 
-def overlay(workshop, slug: str, rows: tuple, combined_only: bool, check=None,
-            first: bool = False) -> list:
+def overlay(workshop, slug: str, rows: tuple, check=None, first: bool = False) -> list:
     """A batch of guests laid over one shared page (overlay layouts such as letters)."""
-    pdfs = overlay_batch(workshop, slug, list(rows), combined_only)
-    return pdfs if combined_only else _checked(rows, pdfs, check, first)
+    return _checked(rows, overlay_batch(workshop, slug, list(rows)), check, first)
 
 
 def _checked(rows, pdfs: list[bytes], options, first: bool) -> list:

@@ -109,6 +109,13 @@ class Staging:
         self.files[self.out / relative] = staged
         return self.out / relative
 
+    def open(self, relative: str):
+        """A file to write ``relative`` into bit by bit (a large combined file)."""
+        staged = self._tmp / relative
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        self.files[self.out / relative] = staged
+        return staged.open("wb")
+
     def commit(self, *, prune: tuple[str, ...] = ()) -> None:
         """Move staged files into place (same filesystem: each move is atomic), and record
         them in the folder's manifest.

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import io
 from collections import deque
+from contextlib import ExitStack
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pypdf import PdfReader
-
 from ..errors import PublisherError
-from ..press.personal import combine
+from ..press.finishing import load_profile, press_spec
+from ..press.stream import StreamedPdf
 from ..sources.data import Row, read_rows
 
 
@@ -25,10 +25,12 @@ class PersonalResult:
     folder: Path
     count: int
     combined: Path | None = None
-    reports: list = field(default_factory=list)  # preflight of every file written
+    reports: list = field(default_factory=list)  # preflight reports with findings
+    checked: int = 0                              # files preflighted (clean ones too)
 
 
 BATCH = 50  # overlay mode: guests per WeasyPrint document
+SAMPLE = 100  # guests of a combined file preflighted as they are in it
 
 
 def personalise(root: Path, data: Path, out: Path | None = None, *,
@@ -72,10 +74,16 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
     from ..preflight import Report
 
-    reports: list = []
+    reports: list = []  # those with findings: a clean file is only counted
+    checked = 0
     window: deque = deque()
-    pieces: list = []          # for the combined file, in row order: staged paths or bytes
     count = 0
+
+    def keep(report) -> None:
+        nonlocal checked
+        checked += 1
+        if report.rows():
+            reports.append(report)
 
     submitted = 0
 
@@ -83,26 +91,47 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         nonlocal submitted
         first, submitted = submitted == 0, submitted + 1
         if overlay:
-            return Job(work.overlay, (message, tuple(rows), not files, options, first))
+            return Job(work.overlay, (message, tuple(rows), options, first))
         return Job(work.personal, (message, rows[0], options, first))
 
     try:
-        with BuildLock(out), Staging(out) as staging:
+        with BuildLock(out), Staging(out) as staging, ExitStack() as closing:
+            streamed = sample = None
+            combined_path = out / "personalised.pdf"
+            if combined:
+                # Written as the rows arrive: memory and disk stay near the output's size.
+                spec = press_spec(project, load_profile(project), layout)
+                spec = spec.with_title(f"{spec.title} — personalised")
+                streamed = StreamedPdf(closing.enter_context(staging.open("personalised.pdf")),
+                                       spec)
+                # The combined file is checked through a sample of its guests, written the
+                # same way (every guest's own pages are checked where they are made).
+                sample = StreamedPdf(io.BytesIO(), spec)
+            sampled: list[int] = []  # the sample's guests: first page in the combined file
+            guests: list = []  # findings of guests' own pages, for the combined file
+            stride = max(1, total // SAMPLE)
+
             def collect() -> None:
                 nonlocal count
                 rows, future = window.popleft()
                 results = result_of(future)
                 results = results if isinstance(results, list) else [results]
-                if files:
-                    for row, made in zip(rows, results, strict=True):
-                        pdf, report = made if isinstance(made, tuple) else (made, None)
+                for row, made in zip(rows, results, strict=True):
+                    pdf, report = made if isinstance(made, tuple) else (made, None)
+                    final = combined_path
+                    if files:
                         final = staging.write(f"personalised/{row.key}.pdf", pdf)
-                        pieces.append(staging.files[final])
-                        if report is not None:
-                            reports.append(Report.from_dict({**report, "file": str(final)}))
-                else:
-                    pieces.extend(results)  # one unfinished PDF per batch
-                count += len(rows)
+                    if streamed is not None:
+                        start = streamed.pages
+                        streamed.add(pdf)
+                        if count % stride == 0 and len(sampled) < SAMPLE:
+                            sampled.append(start)
+                            sample.add(pdf)
+                    if report is not None and files:
+                        keep(Report.from_dict({**report, "file": str(final)}))
+                    elif report is not None:  # findings on the guest's pages of the combined
+                        guests.extend(_moved(Report.from_dict(report), start).findings)
+                    count += 1
                 progress(rows[-1].key, count, total)
 
             progress("starting", 0, total)
@@ -119,25 +148,24 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
                 window.append((batch, workshops.submit(task(batch))))
             while window:
                 collect()
-            if combined:
-                data_combined = combine(project, pieces, finished=files)
-                final = staging.write("personalised.pdf", data_combined)
+            if streamed is not None:
+                streamed.close()
+                closing.close()
+                sample.close()
                 if options is not None:
                     from ..preflight import preflight
 
-                    # The first guest's pages, then each further guest's own first page.
-                    pages = len(PdfReader(io.BytesIO(data_combined)).pages)
-                    each = max(1, pages // max(count, 1))
-                    check = replace(options, pages=tuple(sorted(
-                        {*range(1, each + 1), *range(1, pages + 1, each)})))
-                    reports.append(preflight(final, check, data=data_combined))
+                    report = preflight(combined_path, options, data=sample.file.getvalue())
+                    report = _in_combined(report, sampled, streamed.pages, sample.pages)
+                    report.findings.extend(guests)
+                    keep(report)
             staging.commit(prune=("personalised", "personalised.pdf"))
     except BaseException:
         workshops.close(stop=True)
         raise
     workshops.close()
     return PersonalResult(out / "personalised", count,
-                          out / "personalised.pdf" if combined else None, reports)
+                          out / "personalised.pdf" if combined else None, reports, checked)
 
 
 def _count_rows(data: Path) -> int:
@@ -149,3 +177,24 @@ def _count_rows(data: Path) -> int:
     except OSError:
         pass
     return 0
+
+
+def _moved(report, offset: int):
+    """``report`` with its findings' pages ``offset`` pages later."""
+    if offset:
+        report.findings = [replace(finding, page=finding.page + offset)
+                           if finding.page is not None else finding
+                           for finding in report.findings]
+    return report
+
+
+def _in_combined(report, starts: list[int], pages: int, sample_pages: int):
+    """The report of a sample of the combined file, as a report of the file itself: its
+    page count, and each finding on the page of the combined file it stands for."""
+    each = sample_pages // max(len(starts), 1)
+    report.pages = pages
+    report.findings = [replace(finding, page=starts[(finding.page - 1) // each]
+                               + (finding.page - 1) % each + 1)
+                       if finding.page is not None and each else finding
+                       for finding in report.findings]
+    return report

@@ -10,6 +10,7 @@ import io
 import logging
 import mimetypes
 import signal
+from collections import OrderedDict
 import threading
 from contextlib import contextmanager
 from functools import cached_property
@@ -44,6 +45,9 @@ class Renderer:
         self._loaded: dict[tuple, tuple[bytes, str]] = {}
         # PDF pictures (logos), by the marker of the placeholder WeasyPrint placed for them.
         self._pdf_pictures: dict[bytes, bytes] = {}
+        # The layouts' stylesheets, parsed: parsing one costs more than laying out a cover,
+        # and a personalised run lays out thousands with the same stylesheet.
+        self._stylesheets: OrderedDict[str, object] = OrderedDict()
 
     @cached_property
     def _weasyprint(self):
@@ -67,10 +71,13 @@ class Renderer:
         logger.addHandler(failures)
         limit = self.project.publication.print.render_time_limit
         try:
+            base_url = self.project.root.as_uri() + "/"
             with _time_limit(limit):
+                html, stylesheets = self._parsed_style(html, base_url, fetcher)
                 document = weasyprint.HTML(
-                    string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher,
-                ).render(font_config=fonts, output_intent="device-cmyk")
+                    string=html, base_url=base_url, url_fetcher=fetcher,
+                ).render(font_config=fonts, output_intent="device-cmyk",
+                         stylesheets=stylesheets)
         except BaseException as error:  # FatalURLFetchingError derives from BaseException
             if isinstance(error, PublisherError):
                 raise
@@ -95,6 +102,26 @@ class Renderer:
             raise PublisherError(failures.messages[0], path=source,
                                  fix="re-export the file (JPEG or PNG for pictures)")
         return document
+
+    def _parsed_style(self, html: str, base_url: str, fetcher) -> tuple[str, list]:
+        """``html`` without its one ``<style>`` element, and that stylesheet parsed (once per
+        text: the same object serves every later document with the same style)."""
+        start = html.find("<style>")
+        end = html.find("</style>", start)
+        if start < 0 or end < 0 or html.find("<style", start + 1) != -1:
+            return html, []  # not the shape the base template gives: parse it as it is
+        css = html[start + len("<style>"):end]
+        sheet = self._stylesheets.get(css)
+        if sheet is None:
+            weasyprint, fonts = self._weasyprint
+            sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher,
+                                   font_config=fonts)
+            self._stylesheets[css] = sheet
+            if len(self._stylesheets) > 16:
+                self._stylesheets.popitem(last=False)
+        else:
+            self._stylesheets.move_to_end(css)
+        return html[:start] + html[end + len("</style>"):], [sheet]
 
     def write(self, document, pages=None) -> bytes:
         """The PDF of ``document`` (or of the given pages, possibly from several documents),

@@ -110,17 +110,55 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
     their soft masks, unless ``convert_images`` is False.
     ``sources``, the PDFs the pages came from, give the document ID; without them the file
     is written twice, the ID being the hash of the first writing."""
+    finish_pages(writer, spec, boxes=pages, convert_images=convert_images)
+    root = writer.root_object
+    intent = output_intent(spec, writer._add_object(stream(spec.profile, N=4)))
+    root[NameObject("/OutputIntents")] = ArrayObject([intent])
+    root[NameObject("/Lang")] = TextStringObject(spec.language)
+    info = info_entries(spec)
+    writer.metadata = None
+    writer.add_metadata(info)
+    writer._info.get_object()[NameObject("/Trapped")] = NameObject("/False")
+    writer.pdf_header = b"%PDF-1.6"
+
+    # The document ID comes from the content itself, so equal inputs give equal bytes.
+    if sources is not None:
+        h = id_hash(spec)
+        for source in sources:
+            h.update(hashlib.sha256(source).digest())
+        digest = h.digest()
+    else:
+        writer.xmp_metadata = xmp(spec, "00000000-0000-0000-0000-000000000000")
+        writer._ID = None
+        draft = io.BytesIO()
+        writer.write(draft)
+        digest = hashlib.sha256(draft.getvalue()).digest()
+    writer.xmp_metadata = xmp(spec, document_id(digest))
+    writer._ID = ArrayObject([ByteStringObject(digest[:16]), ByteStringObject(digest[:16])])
+    metadata = root["/Metadata"].get_object()
+    metadata[NameObject("/Type")] = NameObject("/Metadata")
+    metadata[NameObject("/Subtype")] = NameObject("/XML")
+    final = io.BytesIO()
+    writer.write(final)
+    return final.getvalue()
+
+
+def finish_pages(writer: PdfWriter, spec: PressSpec, *, boxes: bool = True,
+                 convert_images: bool = True, first: int = 0) -> None:
+    """The page-level part of :func:`finish`: transparency groups, CMYK pictures, no links,
+    and (with ``boxes``) the boxes and marks. ``first``: the index of the writer's first
+    page in the whole document (fold marks alternate by page)."""
     from ..compose.pictures import cmyk_images
 
     registration = None
     converted: set = set()
-    for index, page in enumerate(writer.pages):
+    for index, page in enumerate(writer.pages, start=first):
         fix_transparency_group(page)
         if convert_images:
             cmyk_images(page.get("/Resources"), spec.profile, converted)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
-        if not pages:
+        if not boxes:
             continue
         _set_boxes(page, spec)
         if spec.crop_marks:
@@ -128,18 +166,22 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
             folds = spec.folds[index % len(spec.folds)] if spec.folds else ()
             _draw_crop_marks(writer, page, spec, registration, folds)
 
-    root = writer.root_object
-    intent = DictionaryObject({
+
+def output_intent(spec: PressSpec, profile) -> DictionaryObject:
+    """The PDF/X output intent; ``profile``: a reference to the ICC profile's stream."""
+    return DictionaryObject({
         NameObject("/Type"): NameObject("/OutputIntent"),
         NameObject("/S"): NameObject("/GTS_PDFX"),
         NameObject("/OutputConditionIdentifier"): TextStringObject(spec.condition),
         NameObject("/OutputCondition"): TextStringObject(spec.condition_info),
         NameObject("/Info"): TextStringObject(spec.condition_info),
         NameObject("/RegistryName"): TextStringObject(spec.registry),
-        NameObject("/DestOutputProfile"): writer._add_object(stream(spec.profile, N=4)),
+        NameObject("/DestOutputProfile"): profile,
     })
-    root[NameObject("/OutputIntents")] = ArrayObject([intent])
-    root[NameObject("/Lang")] = TextStringObject(spec.language)
+
+
+def info_entries(spec: PressSpec) -> dict[str, str]:
+    """The document information of a print file (besides /Trapped, a name)."""
     pdf_date = _pdf_date(spec.date)
     info = {
         "/Title": spec.title, "/Creator": f"publisher {__version__}",
@@ -154,32 +196,18 @@ def finish(writer: PdfWriter, spec: PressSpec, *, pages: bool = True,
         info["/Keywords"] = ", ".join(spec.keywords)
     if spec.fonts:
         info[FONTS_KEY] = ", ".join(spec.fonts)
-    writer.metadata = None
-    writer.add_metadata(info)
-    writer._info.get_object()[NameObject("/Trapped")] = NameObject("/False")
-    writer.pdf_header = b"%PDF-1.6"
+    return info
 
-    # The document ID comes from the content itself, so equal inputs give equal bytes.
-    if sources is not None:
-        h = hashlib.sha256(repr(replace(spec, profile=b"")).encode())
-        h.update(hashlib.sha256(spec.profile).digest())
-        for source in sources:
-            h.update(hashlib.sha256(source).digest())
-        digest = h.digest()
-    else:
-        writer.xmp_metadata = _xmp(spec, "00000000-0000-0000-0000-000000000000")
-        writer._ID = None
-        draft = io.BytesIO()
-        writer.write(draft)
-        digest = hashlib.sha256(draft.getvalue()).digest()
-    writer.xmp_metadata = _xmp(spec, str(uuid.UUID(bytes=digest[:16], version=4)))
-    writer._ID = ArrayObject([ByteStringObject(digest[:16]), ByteStringObject(digest[:16])])
-    metadata = root["/Metadata"].get_object()
-    metadata[NameObject("/Type")] = NameObject("/Metadata")
-    metadata[NameObject("/Subtype")] = NameObject("/XML")
-    final = io.BytesIO()
-    writer.write(final)
-    return final.getvalue()
+
+def id_hash(spec: PressSpec):
+    """The start of a document ID's hash: the spec; the sources' digests follow."""
+    h = hashlib.sha256(repr(replace(spec, profile=b"")).encode())
+    h.update(hashlib.sha256(spec.profile).digest())
+    return h
+
+
+def document_id(digest: bytes) -> str:
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def _set_boxes(page, spec: PressSpec) -> None:
@@ -280,7 +308,7 @@ def _pdf_date(date: dt.datetime) -> str:
     return date.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{minutes:02d}'"
 
 
-def _xmp(spec: PressSpec, document_id: str) -> bytes:
+def xmp(spec: PressSpec, document_id: str) -> bytes:
     date = spec.date.isoformat()
     e = escape
 

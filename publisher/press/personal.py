@@ -7,19 +7,17 @@ is build/personalise.py.
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 from pypdf import PdfReader, PdfWriter
 
 from ..errors import PublisherError
 from ..sources.data import Row
 
 
-def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> list[bytes]:
+def overlay_batch(workshop, slug: str, rows: list[Row]) -> list[bytes]:
     """Inside a workshop: brochures for ``rows`` in overlay mode. The letter is rendered once
     (without a guest); one WeasyPrint document holds every row's fields, a page each, and each
-    page is laid over the shared first page, which is stored once per file as a Form XObject.
-    ``combined_only``: one unfinished PDF of the whole batch, for the combined print file."""
+    page is laid over the shared first page, which is stored once per file as a Form XObject
+    (and once in a combined file: press/stream.py shares objects that arrive again)."""
     from ..pdf import draw_form, page_as_form
     from .brochure import make_brochure
     from .finishing import finish
@@ -40,23 +38,17 @@ def overlay_batch(workshop, slug: str, rows: list[Row], combined_only: bool) -> 
     overlay = workshop.renderer.write(document)
     overlays = PdfReader(io.BytesIO(overlay)).pages
     shared_pages = PdfReader(io.BytesIO(shared)).pages
-    results, writer, form = [], None, None
+    results = []
     for index, row in enumerate(rows):
-        if writer is None or not combined_only:
-            writer = PdfWriter()
-            form = page_as_form(writer, shared_pages[0])
+        writer = PdfWriter()
+        form = page_as_form(writer, shared_pages[0])
         page = writer.add_page(overlays[index])
         draw_form(writer, page, "/PublisherShared", form, under=True)
         for shared_page in shared_pages[1:]:
             writer.add_page(shared_page)
-        if not combined_only:
-            title = f"{message.title} — {row.fields['name']}"
-            results.append(finish(writer, workshop.spec.with_title(
-                title, language=message.language), sources=[overlay, bytes([index]), shared]))
-    if combined_only:
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        results.append(buffer.getvalue())
+        title = f"{message.title} — {row.fields['name']}"
+        results.append(finish(writer, workshop.spec.with_title(
+            title, language=message.language), sources=[overlay, bytes([index]), shared]))
     return results
 
 
@@ -87,23 +79,3 @@ def personal_brochure(workshop, slug: str, row: Row) -> bytes:
     title = f"{message.title} — {row.fields['name']}"
     return finish(writer, workshop.spec.with_title(title, language=message.language),
                   sources=[cover, shared])
-
-
-def combine(project, pieces: list, *, finished: bool) -> bytes:
-    """Every personalised brochure in one print file, in row order. ``pieces`` are finished
-    files on disk, or unfinished batches (bytes) that get their boxes and marks here."""
-    import hashlib
-
-    from .finishing import finish, load_profile, press_spec
-
-    writer = PdfWriter()
-    digests = []
-    for piece in pieces:
-        data = piece.read_bytes() if isinstance(piece, Path) else piece
-        digests.append(hashlib.sha256(data).digest())
-        writer.append(io.BytesIO(data), import_outline=False)
-    from ..compose.layout import Layout
-
-    spec = press_spec(project, load_profile(project), Layout(project))
-    return finish(writer, spec.with_title(f"{spec.title} — personalised"), pages=not finished,
-                  sources=digests)
