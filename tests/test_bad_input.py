@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,15 @@ def test_more_jobs_than_cores_start_no_more_processes_than_cores():
 
     assert Workshops(Path("."), None, 64).jobs == default_jobs()
     assert Workshops(Path("."), None, 1).jobs == 1
+    assert Workshops(Path("."), None, 64, cap=False).jobs == 64  # --oversubscribe
+
+@pytest.mark.parametrize("command", ["build", "build -q", "serve", "new message Welcome"])
+def test_a_removed_working_folder_is_one_line(tmp_path, command):
+    script = (f"mkdir gone && cd gone && rmdir ../gone && "
+              f"exec {sys.executable} -m publisher {command}")
+    result = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: the current folder was removed while this terminal was in it — fix: change "
+        "to an existing folder (cd) and run the command again")

@@ -210,3 +210,22 @@ def test_a_render_worker_killed_is_one_line_and_changes_nothing(project):
                               "--jobs 1")
     assert gone_within(workers, 5)
     assert snapshot(project / "out") == before and leftovers(project) == []
+
+
+CORES = len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["--jobs", "8"], CORES),  # capped at the cores
+    (["--jobs", str(CORES + 1), "--oversubscribe"], CORES + 1),
+])
+def test_render_workers_are_capped_at_the_cores_unless_asked(project, options, expected):
+    process = start(["build", str(project), "--no-check", "--force", *options])
+    deadline = time.monotonic() + 3
+    counted = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        counted = max(counted, len(running(descendants(process.pid))))
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    assert counted == expected

@@ -228,3 +228,44 @@ def test_css_templates_autoescape_for_css():
     assert not set('"\';{}<>\n()') & set(escaped)
     assert css_escape(12.5) == "12.5" and css_escape("12.00pt") == "12.00pt"
     assert css_escape(cmyk_css([100, 0, 0, 0])) == "device-cmyk(1 0 0 0)"
+
+
+def test_a_letter_prints_one_salutation_the_texts_own_or_the_guests(tmp_path):
+    """A text that opens with its own salutation: the letter prints that one in the
+    salutation's place, not a general one as well; a guest's run prints the guest's alone."""
+    from publisher.build.personalise import personalise
+
+    project = copy_project(tmp_path / "project")
+    use_layout(project, "letter")
+    message = project / "content/messages/bjut-leadership.md"
+    edit(message, "\n---\n", "\n---\n\nDear colleagues,\n\n")
+    build(project, check=False)
+    first = " ".join(pdftools.text(project / "out/brochures/bjut-leadership.pdf", 1).split())
+    assert first.count("Dear colleagues,") == 1 and "Dear colleagues and friends" not in first
+    assert first.index("Dear colleagues,") < first.index("As the only member")
+    (tmp_path / "guests.csv").write_text("name\nAda Example\n")
+    run = personalise(project, tmp_path / "guests.csv", message="bjut-leadership",
+                      check=False, jobs=1)
+    guest = " ".join(pdftools.text(run.folder / "ada-example.pdf", 1).split())
+    assert "Dear Ada Example," in guest and "Dear colleagues" not in guest
+
+
+def test_a_letters_signatures_never_stand_alone_on_a_page(tmp_path):
+    """Texts of every length around a page's end: the last page always carries text before
+    the signatures."""
+    project = copy_project(tmp_path / "project")
+    use_layout(project, "letter")
+    message = project / "content/messages/bjut-leadership.md"
+    head, body = message.read_text().split("\n---\n", 1)
+    seed_words = body.split()
+    alone = []
+    for count in range(300, 570, 15):
+        text = " ".join((seed_words * 2)[:count])
+        message.write_text(f"{head}\n---\n\n{text}\n")
+        build(project, check=False, jobs=1)
+        pdf = project / "out/brochures/bjut-leadership.pdf"
+        last = pdftools.page_count(pdf)
+        lines = [line.strip() for line in pdftools.text(pdf, last).splitlines() if line.strip()]
+        if last > 1 and lines[0].startswith("Jiang Zeting"):
+            alone.append(count)
+    assert alone == []

@@ -333,6 +333,9 @@ def test_build_reports_preflight_errors_and_exits_1(tmp_path):
     result = publisher("build", cwd=project)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "images.resolution" in result.stdout and "not ready for print" in result.stdout
+    # The finding names the picture's file (a table cell may wrap: read it as one line).
+    table = " ".join(result.stdout.replace("│", " ").split())
+    assert "picture content/images/logo.png (120×80 px) printed at" in table
     assert (project / "out/booklet.pdf").exists()  # written, so staff can look at it
     result = publisher("build", "--no-check", "-q", cwd=project)
     assert result.returncode == 0 and result.stdout == ""

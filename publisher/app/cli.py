@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -78,6 +79,11 @@ LENGTH = LengthType()
 def main(ctx: click.Context, debug: bool) -> None:
     """Print-ready brochures and booklets from YAML + Markdown content."""
     ctx.obj = {"debug": debug}
+    try:
+        os.getcwd()  # every relative path starts here
+    except FileNotFoundError:
+        _error_line("the current folder was removed while this terminal was in it — fix: "
+                    "change to an existing folder (cd) and run the command again")
     # pypdf reports damaged files it works around as log warnings: what matters reaches the
     # user as a finding or an error line, never as library chatter (--verbose shows it).
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -96,6 +102,9 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
               help="Processes that render in parallel, at most one per core [default: one "
                    "per core].")
+@click.option("--oversubscribe", is_flag=True,
+              help="Allow --jobs beyond the cores this process may use (where a container "
+                   "hides cores that are there).")
 @click.option("--force", is_flag=True, help="Render everything again, ignoring the cache.")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Personalised run: one brochure per row of this CSV, JSON or YAML guest "
@@ -113,7 +122,8 @@ def main(ctx: click.Context, debug: bool) -> None:
               help="Build in this process, not in the warm build server.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
-          verbose: bool, no_check: bool, jobs: int | None, force: bool, data: Path | None,
+          verbose: bool, no_check: bool, jobs: int | None, oversubscribe: bool, force: bool,
+          data: Path | None,
           message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
           scheduler: str | None, no_daemon: bool) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
@@ -137,12 +147,12 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
             sys.exit(status)
         try:
             _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data,
-                   message_slug, key, combined, combined_only, scheduler)
+                   message_slug, key, combined, combined_only, scheduler, oversubscribe)
         finally:
             daemon.spawn()
         return
     _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data, message_slug, key,
-           combined, combined_only, scheduler)
+           combined, combined_only, scheduler, oversubscribe)
 
 
 def _invoked_as_command() -> bool:
@@ -153,7 +163,7 @@ def _invoked_as_command() -> bool:
 def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, verbose: bool,
            no_check: bool, jobs: int | None, force: bool, data: Path | None,
            message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
-           scheduler: str | None) -> None:
+           scheduler: str | None, oversubscribe: bool = False) -> None:
     from ..build import build as run_build
 
     if verbose:
@@ -168,6 +178,7 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
             run = _run(ctx, lambda: personalise(root, data, out_dir, message=message_slug,
                                                 key=key, combined=combined,
                                                 files=not combined_only, jobs=jobs,
+                                                oversubscribe=oversubscribe,
                                                 scheduler=scheduler, check=not no_check,
                                                 progress=progress), root)
         if not quiet:
@@ -181,6 +192,7 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
     with _progress(quiet) as progress:
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
                                              check=not no_check, jobs=jobs, force=force,
+                                             oversubscribe=oversubscribe,
                                              scheduler=scheduler), root)
     if not quiet:
         if result.up_to_date:
@@ -381,8 +393,10 @@ def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool
         from ..sources.config import load_project
 
         def project_options():
+            from ..sources.content import read_messages
+
             loaded = load_project(project)
-            return preflight_options(loaded, Layout(loaded))
+            return preflight_options(loaded, Layout(loaded), read_messages(loaded))
 
         options = replace(_run(ctx, project_options, project.resolve()),
                           target=options.target, fold=options.fold)

@@ -46,11 +46,13 @@ Progress = Callable[[str, int, int], None]
 def build(root: Path, out: Path | None = None,
           progress: Progress = lambda step, done, total: None, *,
           check: bool = True, jobs: int | None = None, force: bool = False,
-          workshops=None, scheduler: str | None = None) -> BuildResult:
+          workshops=None, scheduler: str | None = None,
+          oversubscribe: bool = False) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
     ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
-    is the number of processes that render (default: one per core); ``force`` renders
+    is the number of processes that render (default: one per core, and at most that unless
+    ``oversubscribe``); ``force`` renders
     everything again instead of reusing the cache. ``workshops`` keeps renderers warm between
     builds (``publisher serve``); by default they are started for this build and stopped.
     ``scheduler``, a Dask scheduler's address, sends the renders to that cluster instead.
@@ -96,7 +98,8 @@ def build(root: Path, out: Path | None = None,
                 missing = sum(not cache.has(keys.brochure(m)) for m in messages)
                 jobs = default_jobs() if missing >= 2 else 1
             workshops = Workshops(root, spec.date, jobs,
-                                  loaded=(project, messages, layout, profile))
+                                  loaded=(project, messages, layout, profile),
+                                  cap=not oversubscribe)
         else:
             workshops.reset(spec.date)
         try:
@@ -181,7 +184,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         return found
 
     # 1. Brochures (preflighted where they are made).
-    options = preflight_options(project, layout) if check else None
+    options = preflight_options(project, layout, messages) if check else None
     tasks = {f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)), keys.brochure(m))
              for m in messages}
     if not sheets and len(messages) > FRONT_GUESS_UP_TO:
@@ -324,9 +327,34 @@ def _from_record(out: Path, record: Record) -> BuildResult:
     return result
 
 
-def preflight_options(project, layout) -> Options:
-    """What this project's outputs are checked against: PDF/X-4, its layout's fonts."""
+def preflight_options(project, layout, messages=()) -> Options:
+    """What this project's outputs are checked against: PDF/X-4, its layout's fonts; and
+    the pictures of ``messages`` and the publication, so findings name their files."""
+    files = [layout.publication_logo, *(asset for m in messages for asset in m.assets)]
     return Options(target="pdf/x-4", safe_margin=project.publication.print.safe_margin,
                    fonts=layout.font_families,
                    # Letterfolds and letters are sheets; their combined file is not folded.
-                   fold=not layout.single_sheets)
+                   fold=not layout.single_sheets,
+                   pictures=_picture_sizes(project.root, files))
+
+
+def _picture_sizes(root: Path, files) -> tuple[tuple[int, int, str], ...]:
+    """(width px, height px, file) of each raster picture among ``files``, from its header
+    (a picture turned by its EXIF tag is matched either way round)."""
+    from PIL import Image
+
+    sizes = {}
+    for path in files:
+        if not isinstance(path, Path) or path in sizes:
+            continue
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+        except Exception:  # a vector picture (SVG, PDF) or unreadable: nothing to name
+            continue
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = path.name
+        sizes[path] = (width, height, name)
+    return tuple(sizes.values())

@@ -36,7 +36,7 @@ SAMPLE = 100  # guests of a combined file preflighted as they are in it
 def personalise(root: Path, data: Path, out: Path | None = None, *,
                 message: str | None = None, key: str | None = None, combined: bool = False,
                 files: bool = True, jobs: int | None = None, scheduler: str | None = None,
-                check: bool = True,
+                check: bool = True, oversubscribe: bool = False,
                 progress: Callable[[str, int, int], None] = lambda step, done, total: None
                 ) -> PersonalResult:
     """Write one brochure of ``message`` per row of ``data`` into ``out/personalised/`` (unless
@@ -56,7 +56,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
     if check:
         from . import preflight_options
 
-        options = preflight_options(project, layout)
+        options = preflight_options(project, layout, messages)
     slugs = [m.slug for m in messages]
     if message is None and len(slugs) == 1:
         message = slugs[0]
@@ -71,7 +71,8 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
 
         workshops = ClusterWorkshops(project.root, project.build_date(), scheduler)
     else:
-        workshops = Workshops(project.root, project.build_date(), jobs or default_jobs())
+        workshops = Workshops(project.root, project.build_date(), jobs or default_jobs(),
+                              cap=not oversubscribe)
     from ..preflight import Report
 
     reports: list = []  # those with findings: a clean file is only counted

@@ -140,9 +140,11 @@ class Workshops:
     """Runs tasks: in this process for one job, else in a pool started on first use."""
 
     def __init__(self, root: Path, date: dt.datetime | None, jobs: int,
-                 loaded: tuple | None = None):
-        # More processes than cores only queue for them, each holding a WeasyPrint.
-        self.root, self.date, self.jobs = root, date, max(1, min(jobs, default_jobs()))
+                 loaded: tuple | None = None, *, cap: bool = True):
+        # More processes than cores only queue for them, each holding a WeasyPrint (``cap``
+        # off: the cores this process may use are not all it will get, in some containers).
+        self.root, self.date = root, date
+        self.jobs = max(1, min(jobs, default_jobs()) if cap else jobs)
         self.loaded = loaded  # the project as the caller read it, for the local workshop
         self._local: Workshop | None = None
         self._pool: ProcessPoolExecutor | None = None

@@ -56,7 +56,7 @@ def check_placement(document: Document, options: Options) -> Iterator[Finding]:
                 pictures.append((bounds, matrix, obj))
                 for finding in _resolution(obj, matrix, bounds, page, options):
                     found[finding] = None
-        for finding in _busy_backgrounds(texts, pictures, page):
+        for finding in _busy_backgrounds(texts, pictures, page, options):
             found[finding] = None
         pdfium_page.close()
         yield from found
@@ -187,14 +187,15 @@ def _resolution(obj, matrix: tuple, box: Box, page: Page, options: Options) -> I
     else:
         return
     yield Finding(severity, "images.resolution",
-                  f"picture {width_px}×{height_px} px printed at {ppi:.0f} ppi "
+                  f"{options.picture(width_px, height_px)} printed at {ppi:.0f} ppi "
                   f"(needs {options.warn_ppi:.0f})",
                   f"use a larger original: at this size it needs "
                   f"{math.ceil(width_in * options.warn_ppi)}×"
                   f"{math.ceil(height_in * options.warn_ppi)} px", page.number)
 
 
-def _busy_backgrounds(texts: list[Box], pictures: list, page: Page) -> Iterator[Finding]:
+def _busy_backgrounds(texts: list[Box], pictures: list, page: Page,
+                      options: Options) -> Iterator[Finding]:
     """Text set over a part of a picture whose lightness varies a lot (a photo's detail): hard
     to read. Measured on the picture's own pixels behind each line of text."""
     bitmaps: dict[int, object] = {}
@@ -228,9 +229,11 @@ def _busy_backgrounds(texts: list[Box], pictures: list, page: Page) -> Iterator[
             mean = sum(i * n for i, n in enumerate(histogram)) / count
             spread = (sum(n * (i - mean) ** 2 for i, n in enumerate(histogram)) / count) ** 0.5
             if spread > BUSY:
+                width, height = obj.get_px_size()
                 yield Finding("warning", "layout.busy-background",
-                              "text over a busy part of a picture: its detail shows through "
-                              "the letters and makes them hard to read",
+                              f"text over a busy part of {options.picture(width, height)}: "
+                              "its detail shows through the letters and makes them hard to "
+                              "read",
                               "move the text off the picture, set image_focus so a calm part "
                               "lies behind it, or put a solid panel behind the text",
                               page.number)

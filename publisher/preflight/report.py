@@ -29,6 +29,16 @@ class Options:
     # Boxes, folding and PDF/X keys are always checked for the whole file. Personalised runs
     # check the pages every guest shares once, and then only each guest's own page.
     pages: tuple[int, ...] = ()
+    # The pictures the project prints, as (width px, height px, file): a finding about a
+    # picture names its file. Empty (any PDF): it is named by its size.
+    pictures: tuple[tuple[int, int, str], ...] = ()
+
+    def picture(self, width: int, height: int) -> str:
+        """How a finding names a picture of this many pixels."""
+        for w, h, name in self.pictures:
+            if (w, h) in ((width, height), (height, width)):
+                return f"picture {name} ({width}×{height} px)"
+        return f"picture {width}×{height} px"
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,18 @@ class Message:
     assets: tuple[Path, ...] = ()
 
     @property
+    def salutation(self) -> Markup | None:
+        """The text's own salutation ("Dear colleagues,"), if it opens with one: a letter
+        prints it in its place, or a guest's instead, never two."""
+        found = _SALUTATION.match(self.body_html)
+        return Markup(found["text"]) if found else None
+
+    @property
+    def body_after_salutation(self) -> Markup:
+        found = _SALUTATION.match(self.body_html)
+        return Markup(self.body_html[found.end():]) if found else self.body_html
+
+    @property
     def image_position(self) -> str:
         """Where a cropped picture keeps its subject: the author's focus, else the middle,
         or for a portrait (a face) the upper third."""
@@ -101,6 +113,13 @@ class Message:
         if name.startswith("__") or name == "meta":
             raise AttributeError(name)
         return getattr(self.meta, name)
+
+
+# A first paragraph that greets: short, one of the usual openings, ending in , : or !
+_SALUTATION = re.compile(
+    r"\s*<p>(?P<text>(?:dear|my dear|to|distinguished|esteemed|hono(?:u)?red|respected|"
+    r"ladies and gentlemen|good (?:morning|afternoon|evening)|greetings)\b[^<\n]{0,100}"
+    r"[,:!])</p>\s*", re.IGNORECASE)
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
