@@ -20,17 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
+def tree_memory(pid: int) -> int:
+    """Proportional set size (PSS) of ``pid`` and all its descendants, in bytes: each
+    process's own memory plus its share of what it shares (forked workers share most of
+    their parent's pages; summing resident sizes would count those twice)."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/statm") as file:
-                total += int(file.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/smaps_rollup") as file:
+                total += next(int(line.split()[1]) * 1024 for line in file
+                              if line.startswith("Pss:"))
             with open(f"/proc/{current}/task/{current}/children") as file:
                 stack.extend(int(child) for child in file.read().split())
-        except (OSError, ValueError):
+        except (OSError, ValueError, StopIteration):
             continue
     return total
 
@@ -42,7 +45,7 @@ def measured(*args: str) -> tuple[float, float]:
                                env={**os.environ, "PUBLISHER_DAEMON": "0"})
     peak = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        peak = max(peak, tree_memory(process.pid))
         time.sleep(0.05)
     if process.returncode:
         raise SystemExit(f"publisher {' '.join(args)} failed")
@@ -58,12 +61,13 @@ def project(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--messages", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--large-file-gb", type=float, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         seed = project(folder / "seed")
-        print("| Run | Rows | Seconds | Rows/s | Peak MB (all processes) |")
+        print("| Run | Rows | Seconds | Rows/s | Peak MB (PSS, all processes) |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for rows in args.rows:
             guests = folder / f"guests-{rows}.csv"
@@ -77,6 +81,19 @@ def main() -> None:
                                          "--message", "bjut-leadership", *options)
                 print(f"| {label} | {rows} | {seconds:.1f} | {rows / seconds:.1f} | "
                       f"{peak:.0f} |", flush=True)
+
+        # Booklets of many messages, checked: brochures and parts wait in the cache, the
+        # booklet is written as it is assembled.
+        sys.path.insert(0, str(ROOT / "bench"))
+        from run import many_messages
+
+        for count in args.messages:
+            big = project(folder / f"messages-{count}")
+            many_messages(big, count)
+            seconds, peak = measured("build", str(big), "-q")
+            print(f"| booklet of {count} messages, checked | – | {seconds:.1f} | – | "
+                  f"{peak:.0f} |", flush=True)
+            shutil.rmtree(big)
 
         # An unreferenced large file in content/: hashed in chunks, never held.
         measured("build", str(seed), "-q")

@@ -65,7 +65,9 @@ def test_page_size_is_one_line_of_config(tmp_path, size, expected):
         assert pdftools.page_count(pdf) % 4 == 0
 
 
-def test_build_into_another_folder_and_prune_stale_brochures(tmp_path):
+def test_build_into_another_folder_keeps_what_publisher_did_not_write(tmp_path):
+    """Pruning a deleted message's brochure is tests/test_ownership.py; a PDF publisher did
+    not write stays, whatever its name."""
     project = copy_project(tmp_path / "p")
     out = tmp_path / "elsewhere"
     (out / "brochures").mkdir(parents=True)
@@ -73,7 +75,7 @@ def test_build_into_another_folder_and_prune_stale_brochures(tmp_path):
     (out / "keep-me.txt").write_text("not ours")
     build(project, out)
     assert sorted(path.name for path in (out / "brochures").iterdir()) == [
-        "bjut-leadership.pdf", "ustb-chancellor-president.pdf"]
+        "bjut-leadership.pdf", "removed-message.pdf", "ustb-chancellor-president.pdf"]
     assert (out / "keep-me.txt").exists() and (out / "booklet.pdf").exists()
     assert not (project / "out").exists()
 

@@ -90,6 +90,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     # A termination request stops a build like Ctrl-C: staged files are removed, and the
     # outputs of the last complete build stay as they were.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
 
 
 @main.command()
@@ -556,6 +557,10 @@ def _RateColumn(unit: str):
 
 
 def _interrupt(signum, frame) -> None:
+    """Stop as Ctrl-C does. Further requests are ignored from here: a second one arriving
+    while the build stops its workers would leave them running (and the process waiting)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

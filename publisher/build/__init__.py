@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,6 +141,7 @@ def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
 
 def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache, workshops,
                       out: Path, progress: Progress, check: bool) -> BuildResult:
+    from ..errors import PublisherError
     from ..press import booklet
     from ..press.parts import Part
     from . import jobs
@@ -155,6 +156,16 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     result = BuildResult()
     done = 0
 
+    stored: dict[str, str] = {}  # part name → its cache key, for loading it again
+
+    def light(name: str, key: str, part: Part) -> Part:
+        """Keep a part's facts, not its bytes: those are in the cache (and a brochure in the
+        staging folder), loaded again where needed. Memory stays flat in the message count."""
+        if name.startswith("brochure:"):
+            staging.write(f"brochures/{name.removeprefix('brochure:')}.pdf", part.pdf)
+        stored[name] = key
+        return Part(b"", part.pages, part.body_pages, b"", part.report)
+
     def parts(tasks: dict[str, tuple[Job, str]]) -> dict[str, Part]:
         """Each task's part: from the cache, else rendered (all at once, in parallel)."""
         nonlocal done
@@ -168,8 +179,9 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                 futures[name] = (workshops.submit(task), key)
                 continue
             header, blobs = cached
-            found[name] = Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
-                               header.get("report"))
+            found[name] = light(name, key, Part(blobs[0], header["pages"],
+                                                header["body_pages"], blobs[1],
+                                                header.get("report")))
             progress(_label(name) + " (cached)", done, total)
             result.reused += 1
             done += 1
@@ -178,79 +190,92 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             part = result_of(future)
             cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
                             "report": part.report}, [part.pdf, part.raw])
-            found[name] = part
+            found[name] = light(name, key, part)
             result.rendered += 1
             done += 1
         return found
 
-    # 1. Brochures (preflighted where they are made).
-    options = preflight_options(project, layout, messages) if check else None
-    tasks = {f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)), keys.brochure(m))
-             for m in messages}
-    if not sheets and len(messages) > FRONT_GUESS_UP_TO:
-        # Many messages may need more than one contents page: measure the front matter
-        # (with three-digit placeholder folios) beside the brochures, so that the parts are
-        # rendered at their right folios the first time.
-        placeholder = tuple((m.slug, 999) for m in messages)
-        tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder,)),
-                                     keys.front(dict(placeholder)))
-    first = parts(tasks)
-    brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
-
-    if sheets:
-        progress("booklet", done, total)
-        done += 1
-        data, plan = booklet.collection(messages, brochures, spec)
-    else:
-        # 2. The messages at their folios, and the front matter with the contents. A message
-        # takes as many pages in the booklet as in its brochure (the same text block), and the
-        # front matter is expected to fill one sheet side pair (cover, contents): so every
-        # folio is known now and all parts render together. Both are checked after rendering;
-        # a surprise re-plans, and only parts whose folio moved are rendered again.
-        measured = booklet.front_length(first["booklet contents"]) \
-            if "booklet contents" in first else FRONT_PAGES
-        lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
-        rendered: dict[tuple[str, int], Part] = {}
-        fronts: dict[tuple, Part] = {}
-        back = None  # the back cover depends on nothing: it fills a worker's idle turn here
-        for _attempt in range(len(messages) + 3):
-            starts = booklet.plan_starts(messages, measured, lengths)
-            wanted = {f"booklet:{slug}@{folio}": (Job(jobs.booklet_part, (slug, folio)),
-                                                  keys.part(slug, folio))
-                      for slug, folio in starts.items() if (slug, folio) not in rendered}
-            plan_key = tuple(starts.items())
-            if plan_key not in fronts:
-                wanted["booklet contents"] = (Job(jobs.booklet_front, (plan_key,)),
-                                              keys.front(starts))
-            if back is None:
-                wanted["booklet back"] = (Job(jobs.booklet_back), keys.back())
-            for name, part in parts(wanted).items():
-                if name == "booklet contents":
-                    fronts[plan_key] = part
-                    continue
-                if name == "booklet back":
-                    back = part
-                    continue
-                slug, folio = name.removeprefix("booklet:").split("@")
-                rendered[slug, int(folio)] = part
-            actual = {slug: rendered[slug, folio].pages for slug, folio in starts.items()}
-            front_pages = booklet.front_length(fronts[plan_key])
-            if actual == lengths and front_pages == measured:
-                break
-            lengths, measured = actual, front_pages
-        final = {slug: rendered[slug, folio] for slug, folio in starts.items()}
-        front = fronts[plan_key]
-        progress("booklet", done, total)
-        done += 1
-        data, plan = booklet.assemble(messages, front, final,
-                                      back, starts, spec, layout)
+    def load(name: str) -> Part:
+        loaded = cache.load(stored[name])
+        if loaded is None:
+            raise PublisherError("a part this build rendered changed in the build cache while "
+                                 "the build ran", path=cache.folder,
+                                 fix="run the build again, one at a time per project")
+        header, blobs = loaded
+        return Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
+                    header.get("report"))
 
     with Staging(out) as staging:
+        # 1. Brochures (preflighted where they are made).
+        options = preflight_options(project, layout, messages) if check else None
+        tasks = {f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)),
+                                        keys.brochure(m)) for m in messages}
+        if not sheets and len(messages) > FRONT_GUESS_UP_TO:
+            # Many messages may need more than one contents page: measure the front matter
+            # (with three-digit placeholder folios) beside the brochures, so that the parts
+            # are rendered at their right folios the first time.
+            placeholder = tuple((m.slug, 999) for m in messages)
+            tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder,)),
+                                         keys.front(dict(placeholder)))
+        first = parts(tasks)
+        brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
+
+        if sheets:
+            progress("booklet", done, total)
+            done += 1
+            with staging.open("booklet.pdf") as file:
+                plan = booklet.collection(messages, _Loading(load, "brochure:{}"), spec, file)
+        else:
+            # 2. The messages at their folios, and the front matter with the contents. A
+            # message takes as many pages in the booklet as in its brochure (the same text
+            # block), and the front matter is expected to fill one sheet side pair (cover,
+            # contents): so every folio is known now and all parts render together. Both are
+            # checked after rendering; a surprise re-plans, and only parts whose folio moved
+            # are rendered again.
+            measured = booklet.front_length(first["booklet contents"]) \
+                if "booklet contents" in first else FRONT_PAGES
+            lengths = {m.slug: brochures[m.slug].body_pages for m in messages}
+            rendered: dict[tuple[str, int], Part] = {}
+            fronts: dict[tuple, str] = {}  # plan → the name its front part is stored under
+            back = None  # the back cover depends on nothing: it fills a worker's idle turn
+            for _attempt in range(len(messages) + 3):
+                starts = booklet.plan_starts(messages, measured, lengths)
+                wanted = {f"booklet:{slug}@{folio}": (Job(jobs.booklet_part, (slug, folio)),
+                                                      keys.part(slug, folio))
+                          for slug, folio in starts.items() if (slug, folio) not in rendered}
+                plan_key = tuple(starts.items())
+                front_name = f"booklet contents@{len(fronts)}"
+                if plan_key not in fronts:
+                    wanted[front_name] = (Job(jobs.booklet_front, (plan_key,)),
+                                          keys.front(starts))
+                if back is None:
+                    wanted["booklet back"] = (Job(jobs.booklet_back), keys.back())
+                for name, part in parts(wanted).items():
+                    if name == front_name:
+                        fronts[plan_key] = name
+                        continue
+                    if name == "booklet back":
+                        back = part
+                        continue
+                    slug, folio = name.removeprefix("booklet:").split("@")
+                    rendered[slug, int(folio)] = part
+                actual = {slug: rendered[slug, folio].pages for slug, folio in starts.items()}
+                front_pages = booklet.front_length(load(fronts[plan_key]))
+                if actual == lengths and front_pages == measured:
+                    break
+                lengths, measured = actual, front_pages
+            progress("booklet", done, total)
+            done += 1
+            at = {message.slug: f"booklet:{message.slug}@{starts[message.slug]}"
+                  for message in messages}
+            with staging.open("booklet.pdf") as file:
+                plan = booklet.assemble(messages, load(fronts[plan_key]),
+                                        _Loading(load, at.__getitem__), load("booklet back"),
+                                        starts, spec, layout, file)
         for message in messages:
-            part = brochures[message.slug]
-            result.brochures.append(Output(
-                staging.write(f"brochures/{message.slug}.pdf", part.pdf), part.pages))
-        result.booklet = Output(staging.write("booklet.pdf", data), plan.pages)
+            result.brochures.append(Output(out / f"brochures/{message.slug}.pdf",
+                                           brochures[message.slug].pages))
+        result.booklet = Output(out / "booklet.pdf", plan.pages)
         staging.commit(prune=("brochures",))
 
     if check:
@@ -258,11 +283,10 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         # the booklet is checked now.
         progress("checking booklet.pdf", done, total)
         for output, message in zip(result.brochures, messages, strict=True):
-            part = brochures[message.slug]
-            report = part.report
+            report = brochures[message.slug].report
             if report is None:  # made by a build without checks: check it now, keep it
                 report = preflight(output.path, options).as_dict()
-                part.report = report
+                part = load(f"brochure:{message.slug}")
                 cache.put(keys.brochure(message), {"pages": part.pages,
                           "body_pages": part.body_pages, "report": report},
                           [part.pdf, part.raw])
@@ -270,6 +294,23 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         result.reports.append(preflight(result.booklet.path, options))
     progress("done", total, total)
     return result
+
+
+class _Loading(Mapping):
+    """Parts by message slug, each loaded from the cache when asked for."""
+
+    def __init__(self, load, name):
+        self._load = load
+        self._name = name.format if isinstance(name, str) else name
+
+    def __getitem__(self, slug: str):
+        return self._load(self._name(slug))
+
+    def __iter__(self):
+        raise TypeError("parts are loaded one by one")
+
+    def __len__(self) -> int:
+        raise TypeError("parts are loaded one by one")
 
 
 FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents

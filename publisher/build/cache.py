@@ -88,8 +88,12 @@ class Cache:
         """The entry stored under ``key``, if it is there and intact. An entry whose bytes do
         not match the digest recorded with it (damaged, swapped with another entry's,
         replaced) is never used: it is listed in ``rejected`` and the part renders again."""
+        return self.load(key) if self.read else None
+
+    def load(self, key: str) -> tuple[dict, list[bytes]] | None:
+        """As :meth:`get`, also when the cache is not read (a part this build stored)."""
         header_path, blob_path = self._paths(key)
-        if not self.read or not header_path.is_file():
+        if not header_path.is_file():
             return None
         try:
             header = json.loads(header_path.read_text())

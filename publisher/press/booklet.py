@@ -11,18 +11,17 @@ together.
 
 from __future__ import annotations
 
-import io
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from pypdf import PdfReader, PdfWriter
-from pypdf.constants import PageLabelStyle
+from typing import BinaryIO
 
 from ..compose.layout import Layout
 from ..compose.render import Renderer
 from ..errors import PublisherError
 from ..sources.content import Message
-from .finishing import PressSpec, finish
+from .finishing import PressSpec
 from .parts import Part
+from .stream import StreamedPdf
 
 PAGES_PER_SIGNATURE = 4  # saddle stitch: sheets folded once, nested
 
@@ -78,65 +77,56 @@ def plan_starts(messages: list[Message], front_pages: int,
     return starts
 
 
-def assemble(messages: list[Message], front: Part, parts: dict[str, Part], back: Part,
-             starts: dict[str, int], spec: PressSpec, layout: Layout
-             ) -> tuple[bytes, BookletPlan]:
+def assemble(messages: list[Message], front: Part, parts: Mapping[str, Part], back: Part,
+             starts: dict[str, int], spec: PressSpec, layout: Layout, file: BinaryIO
+             ) -> BookletPlan:
+    """Write the booklet into ``file`` as its parts arrive: ``parts`` may load each message's
+    part only when it is asked for, so memory stays flat however many messages there are."""
     first = min(starts.values(), default=front_length(front) + 1)
     if front_length(front) != first - 1:
         raise PublisherError("the contents page changed length once page numbers were added",
                              path=layout.dir, fix="give the contents page more room in the layout")
-    back_page, blank_page = _pdf_pages(back.pdf)
-    writer = PdfWriter()
+    booklet = StreamedPdf(file, spec)
 
-    def add(pages):
-        for page in pages:
-            writer.add_page(page)
+    def blanks(count: int) -> None:
+        if count > 0:
+            booklet.add_unfinished(back.pdf, [1] * count)  # the back part's blank page
 
-    add(_pdf_pages(front.pdf))
-    add([blank_page] * (first - 1 - front.pages))
+    booklet.source(front.pdf)
+    booklet.add_unfinished(front.pdf)
+    blanks(first - 1 - front.pages)
     for index, message in enumerate(messages):
         part = parts[message.slug]
-        add(_pdf_pages(part.pdf))
+        booklet.source(part.pdf)
+        booklet.add_unfinished(part.pdf)
         if index < len(messages) - 1 and part.pages % 2:
-            add([blank_page])  # the next message starts on the right
-    add([blank_page] * (-(len(writer.pages) + 1) % PAGES_PER_SIGNATURE))
-    add([back_page])
-    total = len(writer.pages)
+            blanks(1)  # the next message starts on the right
+    blanks(-(booklet.pages + 1) % PAGES_PER_SIGNATURE)
+    booklet.source(back.pdf)
+    booklet.add_unfinished(back.pdf, [0])
+    total = booklet.pages
     assert total % PAGES_PER_SIGNATURE == 0, total
-
-    # Labels last: pypdf does not shift them when pages move. One decimal range, like the folios.
-    writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
-    for message in messages:
-        writer.add_outline_item(title=f"{message.institution}: {message.title}",
-                                page_number=starts[message.slug] - 1)
-    writer.page_mode = "/UseOutlines"
-    sources = [front.pdf, *(parts[m.slug].pdf for m in messages), back.pdf]
-    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
+    # One decimal range of page labels, like the folios.
+    booklet.close(labels=True, outline=[(f"{m.institution}: {m.title}", starts[m.slug] - 1)
+                                        for m in messages])
+    return BookletPlan(starts=starts, pages=total)
 
 
-def collection(messages: list[Message], brochures: dict[str, Part],
-               spec: PressSpec) -> tuple[bytes, BookletPlan]:
+def collection(messages: list[Message], brochures: Mapping[str, Part], spec: PressSpec,
+               file: BinaryIO) -> BookletPlan:
     """Letterfolds do not bind into a booklet: the combined file is every sheet, both sides,
     in order, for one print run; bookmarks and labels as in a booklet."""
-    writer = PdfWriter()
+    combined = StreamedPdf(file, spec)
     starts = {}
     for message in messages:
-        starts[message.slug] = len(writer.pages) + 1
-        for page in _pdf_pages(brochures[message.slug].raw):
-            writer.add_page(page)
-    total = len(writer.pages)
-    writer.set_page_label(0, total - 1, style=PageLabelStyle.DECIMAL, start=1)
-    for message in messages:
-        writer.add_outline_item(title=f"{message.institution}: {message.title}",
-                                page_number=starts[message.slug] - 1)
-    writer.page_mode = "/UseOutlines"
-    sources = [brochures[m.slug].raw for m in messages]
-    return finish(writer, spec, sources=sources), BookletPlan(starts=starts, pages=total)
+        starts[message.slug] = combined.pages + 1
+        raw = brochures[message.slug].raw
+        combined.source(raw)
+        combined.add_unfinished(raw)
+    combined.close(labels=True, outline=[(f"{m.institution}: {m.title}", starts[m.slug] - 1)
+                                         for m in messages])
+    return BookletPlan(starts=starts, pages=combined.pages)
 
 
 def _even(count: int) -> int:
     return count + count % 2
-
-
-def _pdf_pages(data: bytes):
-    return PdfReader(io.BytesIO(data)).pages

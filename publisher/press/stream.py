@@ -60,15 +60,38 @@ class StreamedPdf:
         return len(self.kids)
 
     def add(self, data: bytes) -> None:
-        """Append every page of the PDF ``data``."""
-        self._id.update(hashlib.sha256(data).digest())
-        copier = _Copier(self)
-        for page in PdfReader(io.BytesIO(data)).pages:
+        """Append every page of the finished PDF ``data``."""
+        self.source(data)
+        self.add_pages(PdfReader(io.BytesIO(data)).pages)
+
+    def add_unfinished(self, data: bytes, indices: list[int] | None = None) -> None:
+        """Append pages of an unfinished PDF (all, or those at ``indices``, in that order,
+        repeats allowed) with their boxes and marks. Its bytes are not counted as a source:
+        see :meth:`source`."""
+        from pypdf import PdfWriter
+
+        from .finishing import finish_pages
+
+        pages = PdfReader(io.BytesIO(data)).pages
+        writer = PdfWriter()
+        for index in range(len(pages)) if indices is None else indices:
+            writer.add_page(pages[index])
+        finish_pages(writer, self.spec, first=len(self.kids))
+        self.add_pages(writer.pages)
+
+    def add_pages(self, pages) -> None:
+        copier = _Copier(self)  # object numbers are those of one source file
+        for page in pages:
             self.kids.append(copier.page(page))
 
-    def close(self) -> None:
+    def source(self, data: bytes) -> None:
+        """Count ``data`` among the files the document ID is made from."""
+        self._id.update(hashlib.sha256(data).digest())
+
+    def close(self, *, outline: list[tuple[str, int]] = (), labels: bool = False) -> None:
         """Write the page tree, the catalog with its output intent, the document information
-        and metadata, and the cross-reference table."""
+        and metadata, and the cross-reference table. ``outline``: bookmarks, each a title
+        and the 0-based page it opens; ``labels``: page labels 1, 2, 3 … (as the folios)."""
         digest = self._id.digest()
         spec = self.spec
         profile = self._object(_serialise(stream(spec.profile, N=4)))
@@ -87,6 +110,12 @@ class StreamedPdf:
             NameObject("/Lang"): TextStringObject(spec.language),
             NameObject("/Metadata"): IndirectObject(metadata, 0, None),
         })
+        if labels:
+            catalog[NameObject("/PageLabels")] = DictionaryObject({NameObject("/Nums"): ArrayObject(
+                [NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/D")})])})
+        if outline:
+            catalog[NameObject("/Outlines")] = IndirectObject(self._outline(outline), 0, None)
+            catalog[NameObject("/PageMode")] = NameObject("/UseOutlines")
         self._object(_serialise(catalog), CATALOG)
         info = DictionaryObject({NameObject(key): TextStringObject(value)
                                  for key, value in info_entries(spec).items()})
@@ -107,6 +136,26 @@ class StreamedPdf:
             NameObject("/ID"): ArrayObject([file_id, file_id]),
         })
         self._write(b"trailer\n" + _serialise(trailer) + b"\nstartxref\n%d\n%%%%EOF\n" % start)
+
+    def _outline(self, items: list[tuple[str, int]]) -> int:
+        """The bookmarks, one level deep: the outline's number."""
+        root = self.reserve()
+        numbers = [self.reserve() for _ in items]
+        for index, ((title, page), number) in enumerate(zip(items, numbers)):
+            item = DictionaryObject({
+                NameObject("/Title"): TextStringObject(title),
+                NameObject("/Parent"): IndirectObject(root, 0, None),
+                NameObject("/Dest"): ArrayObject([IndirectObject(self.kids[page], 0, None),
+                                                  NameObject("/Fit")]),
+            })
+            if index:
+                item[NameObject("/Prev")] = IndirectObject(numbers[index - 1], 0, None)
+            if index < len(items) - 1:
+                item[NameObject("/Next")] = IndirectObject(numbers[index + 1], 0, None)
+            self._object(_serialise(item), number)
+        self._object(b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+                     % (numbers[0], numbers[-1], len(items)), root)
+        return root
 
     # -- objects ---------------------------------------------------------------------------
 
