@@ -51,13 +51,25 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
         report = Report(Path(path), len(document.pages), options.target)
         for check in (check_boxes, check_folding, check_pdfx):
             report.findings.extend(_guarded(check, document, options))
-        if options.pages:
-            document.pages = [page for page in document.pages if page.number in options.pages]
-        for check in (check_fonts, check_colour, check_placement):
-            report.findings.extend(_guarded(check, document, options))
+        pages = [page for page in document.pages
+                 if not options.pages or page.number in options.pages]
+        # A range of pages at a time: a booklet of thousands of pages is checked in the
+        # memory of a short one (findings the ranges share merge in the report).
+        seen = set(report.findings)
+        for start in range(0, len(pages), PAGES_AT_A_TIME):
+            document.pages = pages[start:start + PAGES_AT_A_TIME]
+            for check in (check_fonts, check_colour, check_placement):
+                for finding in _guarded(check, document, options):
+                    if finding not in seen:
+                        seen.add(finding)
+                        report.findings.append(finding)
+            document.forget()
         return report
     finally:
         document.close()
+
+
+PAGES_AT_A_TIME = 200
 
 
 def _guarded(check, document, options) -> list[Finding]:

@@ -79,6 +79,15 @@ class Document:
 
         return pypdfium2.PdfDocument(self.data if self.data is not None else str(self.path))
 
+    def forget(self) -> None:
+        """Let go of what was read for the pages checked so far (their parsed drawing
+        operations, pypdf's resolved objects, PDFium's document): checking a long file page range by page range,
+        memory stays that of one range."""
+        self.__dict__.pop("_operations", None)
+        self.reader.resolved_objects.clear()
+        if "pdfium" in self.__dict__:  # PDFium keeps the fonts and pictures it decoded
+            self.__dict__.pop("pdfium").close()
+
     def close(self) -> None:
         if "pdfium" in self.__dict__:
             self.pdfium.close()
