@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -14,7 +15,19 @@ def main() -> None:
     if not _quiet_and_up_to_date(sys.argv[1:]):
         from .cli import main as command
 
-        command()
+        try:
+            command()
+        except SystemExit as done:
+            if done.code == INTERRUPTED:
+                # Stopped: the render pool's thread may wait for a worker that was killed
+                # mid-reply, and Python's exit would wait for that thread for ever.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(INTERRUPTED)
+            raise
+
+
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C or SIGTERM
 
 
 def _quiet_and_up_to_date(argv: list[str]) -> bool:

@@ -202,9 +202,13 @@ class Workshops:
             return
         pool, self._pool = self._pool, None
         if stop:
-            # The executor has no public way to stop running work before Python 3.14.
+            # The executor has no public way to stop running work before Python 3.14. Its
+            # thread is not waited for: a worker killed while sending a result leaves it
+            # reading for ever (the process exits without it: app/__init__.py).
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            return
         pool.shutdown(wait=True, cancel_futures=True)
 
 
