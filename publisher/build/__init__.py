@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,8 +296,8 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     return result
 
 
-class _Loading(Mapping):
-    """Parts by message slug, each loaded from the cache when asked for."""
+class _Loading:
+    """Parts by message slug, each loaded from the cache when asked for (``parts[slug]``)."""
 
     def __init__(self, load, name):
         self._load = load
@@ -305,12 +305,6 @@ class _Loading(Mapping):
 
     def __getitem__(self, slug: str):
         return self._load(self._name(slug))
-
-    def __iter__(self):
-        raise TypeError("parts are loaded one by one")
-
-    def __len__(self) -> int:
-        raise TypeError("parts are loaded one by one")
 
 
 FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents

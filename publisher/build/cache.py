@@ -120,8 +120,8 @@ class Cache:
         header_path, blob_path = self._paths(key)
         header_path.parent.mkdir(parents=True, exist_ok=True)
         blob = b"".join(blobs)
-        _write(blob_path, blob)
-        _write(header_path, json.dumps({**header, "_lengths": [len(b) for b in blobs],
+        write_atomic(blob_path, blob)
+        write_atomic(header_path, json.dumps({**header, "_lengths": [len(b) for b in blobs],
                                         "_digest": _entry_digest(key, header, blob)}).encode())
         self.used.add(key)
 
@@ -147,7 +147,7 @@ class Cache:
 
     def save_record(self, record: Record) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write(self.folder / "last-build.json",
+        write_atomic(self.folder / "last-build.json",
                json.dumps({"format": FORMAT, **asdict(record)}, indent=1).encode())
 
     def forget_record(self) -> None:
@@ -170,7 +170,8 @@ def outputs_intact(out: Path, record: Record) -> bool:
         return False
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` whole or not at all (a temporary file moved into place)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         temporary.write_bytes(data)

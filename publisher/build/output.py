@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import PublisherError
 from ..processes import hold, release
+from .cache import file_digest, write_atomic
 
 MANIFEST = ".publisher-manifest.json"
 STAGING = ".publisher-staging-"      # prefix of staging folders
@@ -32,7 +33,7 @@ def check_out_folder(root: Path, out: Path) -> None:
     if target == root:
         raise PublisherError("--out is the project folder itself: its brochures and booklet "
                              "would be mixed with the project's files", path=out, fix=fix)
-    if root in target.parents or target == root:
+    if root in target.parents:
         inside = target.relative_to(root).parts[0]
         if inside == FOLDER:
             raise PublisherError("--out is inside the build cache, which publisher clears "
@@ -124,7 +125,7 @@ class Staging:
         this build did not write are removed (a deleted message's brochure, say). A file
         publisher did not write, or that was changed since, is never removed."""
         manifest = read_manifest(self.out)
-        written = {final.relative_to(self.out).as_posix(): _sha256(staged)
+        written = {final.relative_to(self.out).as_posix(): file_digest(staged)
                    for final, staged in self.files.items()}
         for final, staged in self.files.items():
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +135,7 @@ class Staging:
                 continue
             path = self.out / relative
             try:
-                if path.is_file() and not path.is_symlink() and _sha256(path) == recorded:
+                if path.is_file() and not path.is_symlink() and file_digest(path) == recorded:
                     path.unlink()
             except OSError:
                 pass  # unreadable now: not provably ours, left alone
@@ -158,22 +159,10 @@ def read_manifest(out: Path) -> dict[str, str]:
 
 
 def _write_manifest(out: Path, files: dict[str, str]) -> None:
-    temporary = out / f".{MANIFEST}.{os.getpid()}.partial"
-    try:
-        temporary.write_text(json.dumps({"format": 1, "files": dict(sorted(files.items()))},
-                                        indent=1))
-        os.replace(temporary, out / MANIFEST)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomic(out / MANIFEST, json.dumps({"format": 1, "files": dict(sorted(files.items()))},
+                                            indent=1).encode())
 
 
 def _under(relative: str, folders: tuple[str, ...]) -> bool:
     return any(relative == folder or relative.startswith(folder.rstrip("/") + "/")
                for folder in folders)
-
-
-def _sha256(path: Path) -> str:
-    from .cache import file_digest
-
-    return file_digest(path)
