@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 
 def digest(*parts: object) -> str:
@@ -30,3 +31,9 @@ def digest(*parts: object) -> str:
     for part in parts:
         feed(part)
     return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file, read in chunks (memory stays flat whatever its size)."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()

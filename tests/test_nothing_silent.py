@@ -52,17 +52,17 @@ def test_an_empty_messages_folder_is_an_error(tmp_path):
 def test_personalised_runs_are_preflighted_and_check_knows_the_fonts(tmp_path):
     project = copy_project(tmp_path)
     # G3's name has a character the layout's fonts lack but the machine's DejaVu has.
-    (project / "guests.csv").write_text("id,name\nG1,Ada Lovelace\nG2,吴桂龙\nG3,Bob ▪ Smith\n")
+    (project / "guests.csv").write_text("id,name\nG1,Ada Lovelace\nG2,김민준\nG3,Bob ▪ Smith\n")
     result = publisher("build", "--data", "guests.csv", "--message", MESSAGE, cwd=project)
-    # No face of this layout has the Chinese name: not ready for print, with the same summary
+    # No face of this layout has the Korean name: not ready for print, with the same summary
     # and exit status as a build.
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "fonts.notdef" in result.stdout and "吴桂龙" in result.stdout
+    assert "fonts.notdef" in result.stdout and "김민준" in result.stdout
     assert "not ready for print" in result.stdout
     assert "3 files" in result.stdout  # every personalised file was checked
     # `publisher check` on the file alone (no --project) knows the layout's fonts.
     checked = publisher("check", "out/personalised/g2.pdf", cwd=project)
-    assert checked.returncode == 1 and "吴桂龙" in checked.stdout, checked.stdout
+    assert checked.returncode == 1 and "김민준" in checked.stdout, checked.stdout
     fallback = publisher("check", "out/personalised/g3.pdf", cwd=project)
     assert fallback.returncode == 1 and "fonts.fallback" in fallback.stdout, fallback.stdout
     fine = publisher("check", "out/personalised/g1.pdf", cwd=project)

@@ -183,7 +183,8 @@ def test_a_guest_page_that_is_wrong_is_named_in_the_combined_file(tmp_path):
     """--combined-only writes no file per guest: a guest's page that fails the preflight is
     reported on its page of the combined file, never as ready for print."""
     project = copy_project(tmp_path / "project")
-    rows = "".join(f"G{n},{'吴桂龙' if n == 7 else f'Guest {n}'}\n" for n in range(1, 13))
+    # Hangul: in no font of the project (Chinese is: test_chinese.py).
+    rows = "".join(f"G{n},{'김민준' if n == 7 else f'Guest {n}'}\n" for n in range(1, 13))
     (project / "guests.csv").write_text("id,name\n" + rows, encoding="utf-8")
     result = publisher("build", "--data", "guests.csv", "--message", MESSAGE,
                        "--combined-only", cwd=project)

@@ -149,7 +149,7 @@ def test_our_booklet_and_brochures_pass(all_pdfs, built):
 
     project = load_project(built[0])
     options = preflight_options(project, Layout(project))
-    assert set(options.fonts) == {"EB Garamond", "Lato"}
+    assert set(options.fonts) == {"EB Garamond", "Lato", "Noto Serif SC", "Noto Sans SC"}
     for pdf in all_pdfs:
         assert preflight(pdf, options).rows() == [], pdf.name
     # The build ran the same checks and kept their reports.

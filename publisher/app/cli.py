@@ -317,6 +317,25 @@ def init(ctx: click.Context, directory: Path) -> None:
     out.print(f"next: cd {directory} && publisher serve   (or: publisher build)")
 
 
+@main.command("fetch-fonts")
+@click.argument("project", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_context
+def fetch_fonts_command(ctx: click.Context, project: Path | None) -> None:
+    """Fetch the Chinese fonts (Noto Serif SC, Noto Sans SC: 65 MB, SIL Open Font License)
+    from registry.npmjs.org into PROJECT's fonts/ folder, checked against pinned digests.
+    Without PROJECT: into publisher's own fonts/, which `publisher init` copies."""
+    from ..sources.fetch import fetch_fonts
+    from .scaffold import bundled
+
+    folder = (project / "fonts") if project is not None else None
+    where = project.resolve() if project is not None else Path.cwd()
+    written = _run(ctx, lambda: fetch_fonts(folder or bundled("fonts"),
+                                            report=lambda line: err.print(escape(line), soft_wrap=True)),
+                   where)
+    out.print(f"{len(written)} font files fetched" if written
+              else "the Chinese fonts are in place")
+
+
 @main.group()
 def new() -> None:
     """Add something to a project."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Cache, Record, digest, file_digest, inputs_digest, outputs_intact, \
-    tree_digest, versions
+from ..hashing import digest, file_digest
+from .cache import Cache, Record, inputs_digest, outputs_intact, tree_digest, versions
 from ..preflight import Options, Report, preflight
 
 
@@ -169,14 +170,14 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     def parts(tasks: dict[str, tuple[Job, str]]) -> dict[str, Part]:
         """Each task's part: from the cache, else rendered (all at once, in parallel)."""
         nonlocal done
-        found, futures = {}, {}
+        found, waiting, futures = {}, deque(), deque()
         for name, (task, key) in tasks.items():
             cached = cache.get(key)
             if cached is None:
                 if key in cache.rejected:
                     result.notes.append(f"the cached {_label(name)} did not match its digest: "
                                         "rendered again")
-                futures[name] = (workshops.submit(task), key)
+                waiting.append((name, task, key))
                 continue
             header, blobs = cached
             found[name] = light(name, key, Part(blobs[0], header["pages"],
@@ -185,9 +186,16 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             progress(_label(name) + " (cached)", done, total)
             result.reused += 1
             done += 1
-        for name, (future, key) in futures.items():
+        while waiting or futures:
+            # A few jobs at a time, popped as collected: a finished future holds its part's
+            # bytes, and the workers are renewed between jobs (workshop.py).
+            while waiting and len(futures) < workshops.window:
+                name, task, key = waiting.popleft()
+                futures.append((name, workshops.submit(task), key))
+            name, future, key = futures.popleft()
             progress(_label(name), done, total)
             part = result_of(future)
+            del future
             cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
                             "report": part.report}, [part.pdf, part.raw])
             found[name] = light(name, key, part)
@@ -221,6 +229,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
         if sheets:
+            workshops.close()
             progress("booklet", done, total)
             done += 1
             with staging.open("booklet.pdf") as file:
@@ -264,6 +273,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                 if actual == lengths and front_pages == measured:
                     break
                 lengths, measured = actual, front_pages
+            workshops.close()  # every part is made: the workers' memory is not needed
             progress("booklet", done, total)
             done += 1
             at = {message.slug: f"booklet:{message.slug}@{starts[message.slug]}"
@@ -332,9 +342,13 @@ class _Keys:
             spec.date.isoformat() if date_fixed else "")
         # A picture from the network is keyed by its URL: it is fetched when its parts render.
         self.messages = {m.slug: digest(m.path.read_bytes(),
+                                        m.translation.path.read_bytes() if m.translation
+                                        else b"",
                                         *(file_digest(asset) for asset in m.assets))
                          for m in messages}
-        self.front_matter = [(m.slug, m.meta.model_dump(mode="json")) for m in messages]
+        self.front_matter = [(m.slug, m.meta.model_dump(mode="json"),
+                              m.translation.meta.model_dump(mode="json")
+                              if m.translation else None) for m in messages]
 
     def brochure(self, message) -> str:
         return digest("brochure", self.common, self.messages[message.slug])

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import SOURCE_FOLDERS, __version__
-from ..hashing import digest
+from ..hashing import digest, file_digest
 
 FOLDER = ".publisher-cache"
 FORMAT = 2  # 2: entries carry their digest
@@ -48,12 +48,6 @@ def tree_digest(*folders: Path) -> str:
             if path.is_file() and not path.name.startswith("."):
                 items.append((path.relative_to(folder.parent).as_posix(), file_digest(path)))
     return digest(items)
-
-
-def file_digest(path: Path) -> str:
-    """The sha256 of a file, read in chunks."""
-    with open(path, "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 # -- the record of the last build --------------------------------------------------------------

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..errors import PublisherError
 from ..processes import hold, release
-from .cache import file_digest, write_atomic
+from ..hashing import file_digest
+from .cache import write_atomic
 
 MANIFEST = ".publisher-manifest.json"
 STAGING = ".publisher-staging-"      # prefix of staging folders

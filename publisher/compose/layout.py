@@ -53,6 +53,18 @@ def _css_name(value: str) -> str:
 FamilyName = Annotated[str, AfterValidator(_css_name)]
 
 
+def _css_names(value: str) -> str:
+    """A family followed by fallbacks, 'EB Garamond, Noto Serif SC': each character prints in
+    the first family that has it (Latin in Garamond, Han in Noto Serif SC)."""
+    names = [name.strip() for name in value.split(",")]
+    for name in names:
+        _css_name(name)
+    return ", ".join(names)
+
+
+FamilyStack = Annotated[str, AfterValidator(_css_names)]
+
+
 class FontFace(Strict):
     family: FamilyName
     src: str  # inside the project's fonts/ folder
@@ -68,6 +80,8 @@ class TypeScale(Strict):
     # root of the width ratio, and the line length stays at most `measure` ems.
     reference_width: Length = 148 * 72 / 25.4
     measure: float = Field(default=36, gt=10)
+    # A quarter-em space where Han characters meet Latin letters or digits (compose/cjk.py).
+    cjk_latin_space: bool = True
 
 
 class Margins(Strict):
@@ -81,7 +95,7 @@ class Theme(Strict):
     name: str
     description: str = ""
     colors: dict[str, CMYK]
-    fonts: dict[str, FamilyName]
+    fonts: dict[str, FamilyStack]
     font_faces: list[FontFace] = Field(min_length=1)
     type: TypeScale = TypeScale()
     margins: Margins
@@ -92,6 +106,10 @@ class Theme(Strict):
     # Personalised runs: "page" renders the first page per guest; "overlay" renders it once
     # and lays only the guest's fields (personal-overlay.html, absolutely placed) over it.
     personal: Literal["page", "overlay"] = "page"
+
+
+def family_stack(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",")]
 
 
 def cmyk_css(value: list[float]) -> Markup:
@@ -153,8 +171,9 @@ class Tokens:
         return f"{self.size * self.theme.type.scale ** n:.2f}pt"
 
     def font(self, role: str) -> Markup:
-        family = self.theme.fonts[role]  # validated: letters, digits, spaces, dots, hyphens
-        return Markup(f'"{family}"')
+        """The role's font stack for CSS: '"EB Garamond", "Noto Serif SC"'."""
+        families = family_stack(self.theme.fonts[role])  # validated: no quotes or brackets
+        return Markup(", ".join(f'"{family}"' for family in families))
 
     @property
     def margin_points(self) -> dict[str, float]:
@@ -198,8 +217,12 @@ class Layout:
         if (self.overrides_dir / THEME_NAME).is_file():
             layers.append(self.overrides_dir / THEME_NAME)
         document = LayeredDocument([parse_yaml(read_text(path, max_bytes=1_000_000), path)
-                                    for path in layers])
+                                    for path in layers], appended=("font_faces",))
         self.theme = validate(Theme, document, what=THEME_NAME)
+        # An override's face for a family, weight and style the layout has replaces it.
+        faces = {(face.family, face.weight, face.style): face
+                 for face in self.theme.font_faces}
+        self.theme = self.theme.model_copy(update={"font_faces": list(faces.values())})
         if len(layers) > 1:
             _refuse_misspelt_tokens(document)
         self.tokens = Tokens(self.theme, self.trim[0])
@@ -213,10 +236,14 @@ class Layout:
             path = (project.fonts_dir / face.src).resolve()
             where = ("font_faces", index, "src")
             if not path.is_relative_to(project.fonts_dir.resolve()) or not path.is_file():
+                from ..sources.fetch import fetched
+
                 raise PublisherError(
                     f"font file '{face.src}' not found in fonts/",
                     path=document.source_of(where).path, line=document.line_of(where),
-                    fix="copy the font into the project's fonts/ folder, or correct 'src'")
+                    fix="run `publisher fetch-fonts PROJECT` (it downloads the Chinese fonts, "
+                        "65 MB)" if face.src in fetched() else
+                        "copy the font into the project's fonts/ folder, or correct 'src'")
             with path.open("rb") as file:
                 head = file.read(4)
             # A damaged or mislabelled file would silently be replaced by another face.
@@ -282,7 +309,9 @@ class Layout:
     def font_families(self) -> tuple[str, ...]:
         """Every family the layout declares or names: text in any other is a fallback."""
         families = {face.family for face in self.theme.font_faces}
-        return tuple(sorted(families | set(self.theme.fonts.values())))
+        for stack in self.theme.fonts.values():
+            families.update(family_stack(stack))
+        return tuple(sorted(families))
 
     @property
     def single_sheets(self) -> bool:
@@ -348,13 +377,18 @@ class Layout:
         ``booklet-message``, ``booklet-back`` or ``blank``."""
         publication = self.project.publication
         language = messages[0].language if len(messages) == 1 else publication.language
-        return self._render(
+        html = self._render(
             f"{document}.html", publication=publication, event=publication.event,
             messages=messages, message=messages[0] if messages else None,
             contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
             css=self.stylesheet(start_folio=start_folio, document=document),
             document=document, publication_logo=self.publication_logo,
             image_url=_image_url, **context)
+        if self.theme.type.cjk_latin_space:
+            from .cjk import space_han_latin
+
+            html = space_han_latin(html)
+        return html
 
 
 def _image_url(image: Path | str) -> str:

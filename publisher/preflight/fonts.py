@@ -144,9 +144,7 @@ def check_fonts(document: Document, options: Options) -> Iterator[Finding]:
             if use.notdef:
                 yield Finding("error", "fonts.notdef",
                               f"characters print as empty boxes (.notdef): {name} lacks "
-                              f"{notdef}", "add a font that has them to the theme's "
-                              "font_faces (e.g. Noto Sans CJK for Chinese), or remove them "
-                              "from the content", number)
+                              f"{notdef}", fallback_fix(notdef), number)
         if not allowed or any(_normal(name).startswith(family) for family in allowed):
             continue
         text = _sample([c for _, use in found for c in use.text])
@@ -155,10 +153,7 @@ def check_fonts(document: Document, options: Options) -> Iterator[Finding]:
             if any(c.strip() for c in use.text):
                 yield Finding("error", "fonts.fallback",
                               f"text set in {name}, not one of the layout's fonts "
-                              f"({layout_fonts}): {text}",
-                              "if the layout's fonts lack these characters, add a font that "
-                              "has them to the theme's font_faces; else remove them from the "
-                              "content", number)
+                              f"({layout_fonts}): {text}", fallback_fix(text), number)
 
 
 def _show(font: FontUse, op) -> None:
@@ -181,3 +176,35 @@ def _sample(characters: list[str]) -> str:
     distinct = list(dict.fromkeys(c for c in characters if c.strip()))
     text = "".join(distinct[:12]) + ("…" if len(distinct) > 12 else "")
     return f"'{text}'" if text else "some characters"
+
+
+# Scripts the layouts' fonts lack, and a free (SIL OFL) family that has them.
+_SCRIPT_FONTS = (("HANGUL", "Korean", "Noto Serif KR", "noto-serif-kr/NotoSerifKR-Regular.ttf"),
+                 ("HIRAGANA", "Japanese", "Noto Serif JP", "noto-serif-jp/NotoSerifJP-Regular.ttf"),
+                 ("KATAKANA", "Japanese", "Noto Serif JP", "noto-serif-jp/NotoSerifJP-Regular.ttf"),
+                 ("CJK", "Chinese", "Noto Serif TC", "noto-serif-tc/NotoSerifTC-Regular.ttf"),
+                 ("ARABIC", "Arabic", "Noto Naskh Arabic",
+                  "noto-naskh-arabic/NotoNaskhArabic-Regular.ttf"),
+                 ("HEBREW", "Hebrew", "Noto Serif Hebrew",
+                  "noto-serif-hebrew/NotoSerifHebrew-Regular.ttf"),
+                 ("DEVANAGARI", "Devanagari", "Noto Serif Devanagari",
+                  "noto-serif-devanagari/NotoSerifDevanagari-Regular.ttf"),
+                 ("THAI", "Thai", "Noto Serif Thai", "noto-serif-thai/NotoSerifThai-Regular.ttf"))
+
+
+def fallback_fix(text: str) -> str:
+    """What to write so that ``text`` prints in a font of the project: the exact YAML for
+    layouts/overrides/theme.yaml, with a family that has the script."""
+    import unicodedata
+
+    names = " ".join(unicodedata.name(c, "") for c in text)
+    for key, script, family, src in _SCRIPT_FONTS:
+        if key in names:
+            break
+    else:
+        script, family, src = "these characters", "<Family>", "<folder>/<Family>-Regular.ttf"
+    return (f"for {script}, put a font that has them into fonts/ (e.g. {family}, SIL OFL, "
+            f"from fonts.google.com) and add to layouts/overrides/theme.yaml:  "
+            f"font_faces: [{{family: {family}, src: {src}}}]  and, under fonts:, "
+            f"'text: <the layout's text families>, {family}' (the same for display and "
+            f"sans); or remove the characters from the content")

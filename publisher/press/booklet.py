@@ -107,7 +107,7 @@ def assemble(messages: list[Message], front: Part, parts: Mapping[str, Part], ba
     total = booklet.pages
     assert total % PAGES_PER_SIGNATURE == 0, total
     # One decimal range of page labels, like the folios.
-    booklet.close(labels=True, outline=[(f"{m.institution}: {m.title}", starts[m.slug] - 1)
+    booklet.close(labels=True, outline=[(m.outline_title, starts[m.slug] - 1)
                                         for m in messages])
     return BookletPlan(starts=starts, pages=total)
 
@@ -123,7 +123,7 @@ def collection(messages: list[Message], brochures: Mapping[str, Part], spec: Pre
         raw = brochures[message.slug].raw
         combined.source(raw)
         combined.add_unfinished(raw)
-    combined.close(labels=True, outline=[(f"{m.institution}: {m.title}", starts[m.slug] - 1)
+    combined.close(labels=True, outline=[(m.outline_title, starts[m.slug] - 1)
                                          for m in messages])
     return BookletPlan(starts=starts, pages=combined.pages)
 

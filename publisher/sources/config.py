@@ -57,13 +57,22 @@ def parse_page_size(value: str) -> tuple[float, float]:
                      "or a width and height such as '148mm 210mm'")
 
 
-def _language(value: str) -> str:
+def language_tag(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
         raise ValueError(f"'{value}' is not a language tag; use a code such as en, en-GB or zh")
     return value
 
 
-Language = Annotated[str, AfterValidator(_language)]
+# Languages set in Han characters, kana or Hangul: no hyphenation, no justification by
+# stretching spaces (layouts select them with :lang(zh), :lang(ja), :lang(ko)).
+CJK_LANGUAGES = ("zh", "ja", "ko")
+
+
+def is_cjk(language: str) -> bool:
+    return language.split("-")[0].lower() in CJK_LANGUAGES
+
+
+Language = Annotated[str, AfterValidator(language_tag)]
 
 
 class Event(Strict):
@@ -168,6 +177,10 @@ class Publication(Strict):
     # Booklet order by slug; message files not listed follow in file-name order.
     messages: list[str] = []
     layout: str = "classic"
+    # A message with a translation (x.zh.md beside x.md): the translation follows on its own
+    # pages ("sequential"), or the two are set side by side, paragraph beside paragraph
+    # ("columns"). A message may choose otherwise in its front matter.
+    bilingual: Literal["sequential", "columns"] = "sequential"
     page: PageSettings = PageSettings()
     print: PrintSettings = PrintSettings()
     network: NetworkSettings = NetworkSettings()

@@ -19,6 +19,9 @@ from .yamlsource import parse_yaml, read_text
 
 MAX_MESSAGE_BYTES = 2_000_000
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+# A translation: the message's slug, a dot, a language code (president.zh.md).
+TRANSLATION = re.compile(r"(?P<slug>[a-z0-9][a-z0-9-]*)\.(?!md$)"
+                         r"(?P<lang>[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)")
 IMAGE_TYPES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".svg", ".pdf"}
 MESSAGE_TYPES = {".md", ".markdown"}  # in any case: dean.MD is a message too
 # Files of editors and operating systems, never messages: left out without a word.
@@ -66,6 +69,29 @@ class FrontMatter(Strict):
     # line is recognised), "paragraphs" (every line is a paragraph), "markdown" (as written).
     line_breaks: Literal["auto", "paragraphs", "markdown"] = "auto"
     draft: bool = False
+    # With a translation beside it (x.zh.md): how the two are set (publication.yaml's
+    # bilingual: setting when not given).
+    bilingual: Literal["sequential", "columns"] | None = None
+
+
+class TranslatedSignatory(Strict):
+    name: str
+    role: str | None = None
+
+
+class TranslationMatter(Strict):
+    """The front matter of a translation, ``x.zh.md`` beside ``x.md``: the words in the
+    other language. Pictures, logo and settings come from the message itself."""
+
+    title: str
+    institution: str | None = None
+    short_name: str | None = None
+    motto: str | None = None
+    standfirst: str | None = None
+    # The signatories' names and roles in this language, in the message's order.
+    signatories: list[TranslatedSignatory] | None = None
+    language: Language | None = None
+    line_breaks: Literal["auto", "paragraphs", "markdown"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,29 @@ class Message:
     signatures: tuple = ()
     # Every local file the message prints: its digest keys the cache.
     assets: tuple[Path, ...] = ()
+    # The message in its other language (x.zh.md), set as ``arrangement`` says.
+    translation: Message | None = None
+    # Top-level blocks of the body (paragraphs, lists, tables), for setting side by side.
+    blocks: tuple[Markup, ...] = ()
+
+    @property
+    def outline_title(self) -> str:
+        """The message's bookmark: its institution and title, and the translated title."""
+        title = f"{self.institution}: {self.title}"
+        return f"{title} / {self.translation.title}" if self.translation else title
+
+    @property
+    def arrangement(self) -> str:
+        """How a message and its translation are set: "sequential" or "columns"."""
+        return self.meta.bilingual or "sequential"
+
+    @property
+    def block_pairs(self) -> list[tuple[Markup, Markup]]:
+        """The body's blocks beside the translation's, row by row (a missing one: empty)."""
+        other = self.translation.blocks if self.translation else ()
+        count = max(len(self.blocks), len(other))
+        return [(self.blocks[i] if i < len(self.blocks) else Markup(""),
+                 other[i] if i < len(other) else Markup("")) for i in range(count)]
 
     @property
     def salutation(self) -> Markup | None:
@@ -139,20 +188,15 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     return front, body, body_line
 
 
-def read_message(path: Path, project: Project) -> Message:
+def read_message(path: Path, project: Project, translated: Path | None = None) -> Message:
+    """The message in ``path``; ``translated``: its translation's file, if it has one."""
     slug = path.stem
     if not SLUG.fullmatch(slug):
         raise PublisherError(
             f"'{path.name}' is not a usable file name for a message", path=path,
             fix="rename it with lowercase letters, digits and hyphens only, e.g. "
                 "president-welcome.md")
-    text = read_text(path, max_bytes=MAX_MESSAGE_BYTES)
-    front, body, body_line = split_front_matter(text, path)
-    document = parse_yaml(front, path, line_offset=1)
-    meta = validate(FrontMatter, document, what="front matter")
-    if not body.strip():
-        raise PublisherError("the message has no text after its front matter", path=path,
-                             fix="write the message below the closing '---' line")
+    document, meta, body, body_line = _read_file(path, FrontMatter, "message")
 
     def picture(where: tuple, reference: str | None) -> Path | str | None:
         if not reference:
@@ -170,15 +214,64 @@ def read_message(path: Path, project: Project) -> Message:
                        resolve=lambda reference, line: resolve_image(reference, path, project,
                                                                      line),
                        line_breaks=meta.line_breaks)
+    translation = read_translation(translated, project, meta, portraits, signatures) \
+        if translated is not None else None
     assets = tuple(dict.fromkeys(
-        item for item in (image_path, logo_path, *portraits, *signatures, *text.pictures)
+        item for item in (image_path, logo_path, *portraits, *signatures, *text.pictures,
+                          *(translation.assets if translation else ()))
         if isinstance(item, Path)))
+    if meta.bilingual is None:
+        meta = meta.model_copy(update={"bilingual": project.publication.bilingual})
     return Message(slug=slug, path=path, meta=meta, body_html=text.html,
                    language=meta.language or project.publication.language,
                    image_path=image_path, image_line=image_line,
                    image_shape=image_shape(image_path, path, image_line),
                    logo_path=logo_path, portraits=portraits, signatures=signatures,
-                   assets=assets)
+                   assets=assets, translation=translation, blocks=text.blocks)
+
+
+def _read_file(path: Path, model, what: str):
+    """A message or translation file: its YAML document, validated front matter, text and
+    the line the text starts on."""
+    text = read_text(path, max_bytes=MAX_MESSAGE_BYTES)
+    front, body, body_line = split_front_matter(text, path)
+    document = parse_yaml(front, path, line_offset=1)
+    meta = validate(model, document, what="front matter")
+    if not body.strip():
+        raise PublisherError(f"the {what} has no text after its front matter", path=path,
+                             fix=f"write the {what} below the closing '---' line")
+    return document, meta, body, body_line
+
+
+def read_translation(path: Path, project: Project, original: FrontMatter, portraits: tuple,
+                     signatures: tuple) -> Message:
+    """``x.zh.md``: the message ``x`` in another language (the code in its name)."""
+    document, words, body, body_line = _read_file(path, TranslationMatter, "translation")
+    people = original.signatories
+    if words.signatories is not None:
+        if len(words.signatories) != len(people):
+            raise PublisherError(
+                f"the translation names {len(words.signatories)} signatories, the message "
+                f"{len(people)}", path=path, line=document.line_of(("signatories",)),
+                fix="list the same people, in the same order, with their names in this "
+                    "language")
+        people = [person.model_copy(update={"name": own.name, "role": own.role or person.role})
+                  for person, own in zip(people, words.signatories)]
+    # The translation's own words; the institution's name stays as it is unless translated.
+    given = words.model_dump(include={"title", "short_name", "motto", "standfirst"})
+    if words.institution:
+        given["institution"] = words.institution
+    meta = original.model_copy(update={**given, "signatories": people, "bilingual": None})
+    rendered = render_body(body, path=path, first_line=body_line,
+                           resolve=lambda reference, line: resolve_image(reference, path,
+                                                                         project, line),
+                           line_breaks=words.line_breaks)
+    language = words.language or path.stem.rsplit(".", 1)[1]
+    return Message(slug=path.stem.replace(".", "-"), path=path, meta=meta,
+                   body_html=rendered.html, language=language, image_path=None,
+                   image_line=None, portraits=portraits, signatures=signatures,
+                   assets=tuple(p for p in rendered.pictures if isinstance(p, Path)),
+                   blocks=rendered.blocks)
 
 
 def image_shape(image: Path | str | None, message_path: Path, line: int | None) -> str:
@@ -275,6 +368,8 @@ def message_files(project: Project) -> tuple[dict[str, Path], list[tuple[Path, s
         if path.is_dir():
             left_out.append((path, "messages are files in content/messages/ itself; move "
                                    "the files out of the folder"))
+        elif suffix in MESSAGE_TYPES and TRANSLATION.fullmatch(path.stem):
+            continue  # x.zh.md: read with x.md (translations())
         elif suffix in MESSAGE_TYPES:
             if path.stem in files:
                 left_out.append((path, f"{files[path.stem].name} has the same name; "
@@ -293,10 +388,36 @@ def message_files(project: Project) -> tuple[dict[str, Path], list[tuple[Path, s
     return files, left_out
 
 
+def translations(project: Project, files: dict[str, Path]) -> dict[str, Path]:
+    """Each message's translation file (``x.zh.md`` beside ``x.md``), by the message's slug.
+    A translation without its message, or a second one, is an error: never skipped."""
+    found: dict[str, Path] = {}
+    if not project.messages_dir.is_dir():
+        return found
+    for path in sorted(project.messages_dir.iterdir()):
+        match = TRANSLATION.fullmatch(path.stem)
+        if path.suffix.lower() not in MESSAGE_TYPES or not match or not path.is_file():
+            continue
+        slug = match["slug"]
+        if slug not in files:
+            raise PublisherError(f"{path.name} is a translation of {slug}.md, which does not "
+                                 "exist", path=path,
+                                 fix=f"name it after its message (<message>.{match['lang']}"
+                                     ".md), or add the message")
+        if slug in found:
+            raise PublisherError(f"{slug}.md has two translations: {found[slug].name} and "
+                                 f"{path.name}", path=path,
+                                 fix="a message is printed in at most two languages; move "
+                                     "one translation out of content/messages/")
+        found[slug] = path
+    return found
+
+
 def read_messages(project: Project) -> list[Message]:
     """All messages, in booklet order: as listed in publication.yaml, then by file name."""
     folder = project.messages_dir
     files, _ = message_files(project)
+    translated = translations(project, files)
     order = project.publication.messages
     for index, slug in enumerate(order):
         if slug not in files:
@@ -305,7 +426,7 @@ def read_messages(project: Project) -> list[Message]:
                 path=project.config_path, line=project.config_line("messages", index),
                 fix="create the file, or remove the name from 'messages:'")
     ordered = list(dict.fromkeys([*order, *files]))
-    messages = [read_message(files[slug], project) for slug in ordered]
+    messages = [read_message(files[slug], project, translated.get(slug)) for slug in ordered]
     messages = [message for message in messages if not message.meta.draft]
     if not messages:
         raise PublisherError("there are no messages to publish", path=folder,

@@ -34,6 +34,7 @@ Resolve = Callable[[str, int], "Path | str"]  # picture reference, line → file
 class Body:
     html: Markup
     pictures: list[Path | str] = field(default_factory=list)
+    blocks: tuple[Markup, ...] = ()  # the top-level paragraphs, lists, tables… one by one
 
 
 # -- pasted text --------------------------------------------------------------------------------
@@ -120,7 +121,8 @@ def _parser() -> MarkdownIt:
     parser.enable(["smartquotes", "replacements", "table", "strikethrough"])
     parser.disable("code")
     parser.use(footnote_plugin, inline=False)
-    parser.use(attrs_plugin, after=("image",))
+    # {…} after a picture ({.full}), and [text]{lang=zh}: a span in another language.
+    parser.use(attrs_plugin, after=("image",), spans=True)
     for name in ("link_open", "link_close", "image", "footnote_ref", "footnote_block_open",
                  "footnote_block_close", "footnote_open", "footnote_close",
                  "footnote_anchor", "html_inline", "html_block"):
@@ -223,6 +225,15 @@ def render_body(text: str, *, path: Path, first_line: int, resolve: Resolve,
         end = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
         tokens = tokens[:end]
     body.html = Markup(parser.renderer.render(tokens, parser.options, env))
+    blocks, start, depth = [], 0, 0
+    for index, token in enumerate(tokens):
+        if depth == 0:
+            start = index
+        depth += token.nesting
+        if depth == 0:
+            blocks.append(Markup(parser.renderer.render(tokens[start:index + 1],
+                                                        parser.options, env)))
+    body.blocks = tuple(blocks)
     return body
 
 
@@ -260,6 +271,8 @@ def _check(tokens: list[Token], env: dict, text: str, origin: list[int], path: P
                 _check_text(child.content, path, line_of(block))
             if child.type == "image":
                 _check_picture(child, index, tokens, path, line_of(block), resolve, body)
+            if child.type == "span_open":
+                _check_span(child, path, line_of(block))
         for line in token.content.split("\n"):
             if re.fullmatch(r"\s*\|.*\|\s*", line) and tokens[index - 1].type == "paragraph_open":
                 raise PublisherError("a table line that is not part of a table",
@@ -311,6 +324,23 @@ def _check_picture(image: Token, index: int, tokens: list[Token], path: Path,
     for key in ("class",):
         if key in image.attrs:
             del image.attrs[key]
+
+
+def _check_span(span: Token, path: Path, line: int | None) -> None:
+    """``[吴桂龙]{lang=zh}``: the only setting a span of text takes is its language (for its
+    font, line breaking and hyphenation, and for screen readers)."""
+    from .config import language_tag
+
+    unknown = [key for key in span.attrs if key != "lang"]
+    if unknown or "lang" not in span.attrs:
+        raise PublisherError(f"unknown text setting '{(unknown or ['{}'])[0]}'", path=path,
+                             line=line, fix="write [text]{lang=zh} for text in another "
+                                            "language; nothing else goes in the braces")
+    try:
+        span.attrs["lang"] = language_tag(str(span.attrs["lang"]))
+    except ValueError as error:
+        raise PublisherError(str(error), path=path, line=line,
+                             fix="use a code such as zh, zh-Hant, ja, ko or en") from None
 
 
 def _html_error(content: str, path: Path, line: int | None) -> PublisherError:

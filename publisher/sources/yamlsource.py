@@ -40,12 +40,21 @@ class LayeredDocument:
     (a layout's theme, then the project's overrides). Errors point at the file that set a key."""
 
     layers: list[YamlDocument]
+    # Top-level keys whose lists add up over the layers instead of being replaced (a
+    # theme's font_faces: an override adds a font, it does not drop the layout's).
+    appended: tuple[str, ...] = ()
 
     @property
     def data(self) -> Any:
         merged: Any = None
         for layer in self.layers:
-            merged = _merge(merged, layer.data)
+            data = layer.data
+            if isinstance(merged, dict) and isinstance(data, dict):
+                data = {key: merged[key] + value
+                        if key in self.appended and isinstance(value, list)
+                        and isinstance(merged.get(key), list) else value
+                        for key, value in data.items()}
+            merged = _merge(merged, data)
         return merged
 
     @property
@@ -54,7 +63,9 @@ class LayeredDocument:
 
     def source_of(self, location: Location) -> YamlDocument:
         """The last layer that sets ``location`` (or its nearest parent)."""
-        location = tuple(location)
+        found, location = self._locate(tuple(location))
+        if found is not None:
+            return found
         while location:
             for layer in reversed(self.layers):
                 if location in layer.lines:
@@ -63,7 +74,24 @@ class LayeredDocument:
         return self.layers[0]
 
     def line_of(self, location: Location) -> int | None:
+        found, local = self._locate(tuple(location))
+        if found is not None:
+            return found.line_of(local)
         return self.source_of(location).line_of(location)
+
+    def _locate(self, location: tuple) -> tuple[YamlDocument | None, tuple]:
+        """The layer and its own location of an item of an appended list."""
+        if len(location) < 2 or location[0] not in self.appended \
+                or not isinstance(location[1], int):
+            return None, location
+        index = location[1]
+        for layer in self.layers:
+            items = layer.data.get(location[0]) if isinstance(layer.data, dict) else None
+            count = len(items) if isinstance(items, list) else 0
+            if index < count:
+                return layer, (location[0], index, *location[2:])
+            index -= count
+        return None, location
 
 
 def _merge(base: Any, override: Any) -> Any:
