@@ -172,7 +172,7 @@ def test_only_the_projects_fonts_print(built):
 
 
 def test_the_preflight_is_clean(built):
-    problems = [(report.file, finding.check, finding.message) for report in built.reports
+    problems = [(report.path, finding.check, finding.message) for report in built.reports
                 for finding in report.findings if finding.severity in ("error", "warning")]
     assert not problems
 
@@ -316,3 +316,23 @@ def test_chinese_guest_names_print_in_the_chinese_face(project, tmp_path):
     assert any(face.startswith("Noto-S") for face in faces), faces
     assert not [f for report in result.reports for f in report.findings
                 if f.severity == "error"]
+
+
+def test_a_chinese_letter_greets_in_chinese(project, tmp_path):
+    from publisher.compose.layout import Layout
+    from publisher.sources.config import load_project
+    from publisher.sources.content import read_messages
+
+    root = copy_project(tmp_path / "p")
+    shutil.copy(project / "content/messages/bjut-zh.md", root / "content/messages/")
+    config = root / "content/publication.yaml"
+    config.write_text(config.read_text().replace("layout: classic", "layout: letter"))
+    loaded = load_project(root)
+    messages = {m.slug: m for m in read_messages(loaded)}
+    layout = Layout(loaded)
+    chinese = layout.html("brochure", messages=[messages["bjut-zh"]], personal=False)
+    assert "各位同仁、朋友们：" in chinese and "Dear colleagues" not in chinese
+    english = layout.html("brochure", messages=[messages["bjut-leadership"]], personal=False)
+    assert "Dear colleagues and friends," in english
+    # Only documents with characters the Latin faces lack load the Chinese ones.
+    assert "NotoSerifSC" in chinese and "NotoSerifSC" not in english

@@ -52,7 +52,7 @@ def test_an_empty_messages_folder_is_an_error(tmp_path):
 def test_personalised_runs_are_preflighted_and_check_knows_the_fonts(tmp_path):
     project = copy_project(tmp_path)
     # G3's name has a character the layout's fonts lack but the machine's DejaVu has.
-    (project / "guests.csv").write_text("id,name\nG1,Ada Lovelace\nG2,김민준\nG3,Bob ▪ Smith\n")
+    (project / "guests.csv").write_text("id,name\nG1,Ada Lovelace\nG2,김민준\nG3,Bob ☺ Smith\n")
     result = publisher("build", "--data", "guests.csv", "--message", MESSAGE, cwd=project)
     # No face of this layout has the Korean name: not ready for print, with the same summary
     # and exit status as a build.

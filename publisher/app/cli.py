@@ -16,7 +16,7 @@ import click
 
 from .. import __version__
 from ..errors import PublisherError
-from ..preflight.report import TARGETS
+from ..preflight.report import REPORT_VERSION, TARGETS
 from ..sources.sizes import SHEETS
 
 
@@ -427,7 +427,7 @@ def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool
     reports = [preflight(pdf, options) for pdf in pdfs]
     if as_json:
         click.echo(json.dumps({
-            "version": 1, "target": options.target,
+            "version": REPORT_VERSION, "target": options.target,
             "errors": sum(r.errors for r in reports),
             "warnings": sum(r.warnings for r in reports),
             "files": [r.as_dict() for r in reports]}, indent=2, ensure_ascii=False))

@@ -196,6 +196,8 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             progress(_label(name), done, total)
             part = result_of(future)
             del future
+            if name.startswith("booklet contents") and len(messages) > FRONT_GUESS_UP_TO:
+                workshops.renew()  # a long contents leaves its worker large
             cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
                             "report": part.report}, [part.pdf, part.raw])
             found[name] = light(name, key, part)
@@ -216,20 +218,22 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     with Staging(out) as staging:
         # 1. Brochures (preflighted where they are made).
         options = preflight_options(project, layout, messages) if check else None
-        tasks = {f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)),
-                                        keys.brochure(m)) for m in messages}
+        tasks = {}
         if not sheets and len(messages) > FRONT_GUESS_UP_TO:
             # Many messages may need more than one contents page: measure the front matter
             # (with three-digit placeholder folios) beside the brochures, so that the parts
-            # are rendered at their right folios the first time.
+            # are rendered at their right folios the first time. First: the longest job,
+            # while the workers are fresh.
             placeholder = tuple((m.slug, 999) for m in messages)
             tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder,)),
                                          keys.front(dict(placeholder)))
+        tasks.update({f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)),
+                                             keys.brochure(m)) for m in messages})
         first = parts(tasks)
         brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
         if sheets:
-            workshops.close()
+            workshops.rest()
             progress("booklet", done, total)
             done += 1
             with staging.open("booklet.pdf") as file:
@@ -255,8 +259,14 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                 plan_key = tuple(starts.items())
                 front_name = f"booklet contents@{len(fronts)}"
                 if plan_key not in fronts:
-                    wanted[front_name] = (Job(jobs.booklet_front, (plan_key,)),
-                                          keys.front(starts))
+                    front = {front_name: (Job(jobs.booklet_front, (plan_key,)),
+                                          keys.front(starts))}
+                    if len(messages) > FRONT_GUESS_UP_TO:
+                        # A long contents: the longest job, first, on fresh workers.
+                        workshops.renew()
+                        wanted = {**front, **wanted}
+                    else:
+                        wanted.update(front)
                 if back is None:
                     wanted["booklet back"] = (Job(jobs.booklet_back), keys.back())
                 for name, part in parts(wanted).items():
@@ -273,7 +283,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                 if actual == lengths and front_pages == measured:
                     break
                 lengths, measured = actual, front_pages
-            workshops.close()  # every part is made: the workers' memory is not needed
+            workshops.rest()
             progress("booklet", done, total)
             done += 1
             at = {message.slug: f"booklet:{message.slug}@{starts[message.slug]}"
@@ -384,7 +394,8 @@ def preflight_options(project, layout, messages=()) -> Options:
                    fonts=layout.font_families,
                    # Letterfolds and letters are sheets; their combined file is not folded.
                    fold=not layout.single_sheets,
-                   pictures=_picture_sizes(project.root, files))
+                   pictures=_picture_sizes(project.root, files),
+                   total_ink=project.publication.print.output_intent.total_ink)
 
 
 def _picture_sizes(root: Path, files) -> tuple[tuple[int, int, str], ...]:

@@ -84,6 +84,17 @@ class ClusterWorkshops:
         self.jobs = max(1, sum(info.get("nthreads", 1) for info in
                                self.client.scheduler_info().get("workers", {}).values()))
 
+    @property
+    def window(self) -> int:
+        """Jobs kept submitted at once (see Workshops.window)."""
+        return 4 * self.jobs
+
+    def rest(self) -> None:
+        """The cluster's workers are not this build's to stop."""
+
+    def renew(self) -> None:
+        """Nor to replace."""
+
     def submit(self, task) -> _Result:
         return _Result(self.client.submit(run_remote, self.digest, self.files, self.date, task,
                                           pure=False), self.root)

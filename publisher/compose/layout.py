@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from html import unescape
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -353,15 +355,47 @@ class Layout:
             raise PublisherError(message, path=path or self.dir / name, line=line,
                                  fix=fix) from None
 
-    def stylesheet(self, *, start_folio: int | None = None, document: str = "") -> Markup:
+    @property
+    def primary_families(self) -> set[str]:
+        """The families that come first in a font stack (the rest are fallbacks)."""
+        return {family_stack(stack)[0] for stack in self.theme.fonts.values()}
+
+    @cached_property
+    def _covered(self) -> frozenset[int]:
+        """The characters that every first family has: text of only these never reaches a
+        fallback family, whose faces (15 MB each for Chinese) then need not be loaded."""
+        from fontTools.ttLib import TTFont, TTLibError
+
+        by_family: dict[str, set[int]] = {}
+        for face in self.theme.font_faces:
+            if face.family in self.primary_families:
+                try:
+                    cmap = TTFont(self.project.fonts_dir / face.src, lazy=True,
+                                  fontNumber=0).getBestCmap() or {}
+                except (TTLibError, OSError, ValueError, KeyError, AssertionError):
+                    cmap = {}  # unreadable here (WOFF 2 without brotli…): load everything
+                by_family.setdefault(face.family, set()).update(cmap)
+        sets = list(by_family.values())
+        return frozenset(set.intersection(*sets)) if sets else frozenset()
+
+    def needs_fallbacks(self, html: str) -> bool:
+        """Whether the text of ``html`` has a character some first family lacks."""
+        text = unescape(_TAGS.sub(" ", _STYLE.sub(" ", html)))
+        covered = self._covered
+        return any(ord(char) not in covered for char in set(text) if not char.isspace())
+
+    def stylesheet(self, *, start_folio: int | None = None, document: str = "",
+                   fallbacks: bool = True) -> Markup:
+        """The CSS of a document; without ``fallbacks``, only the first families' faces."""
         page = self.project.publication.page
         width, height = self.trim
         panel, flap = letterfold_panels(width)
+        faces = [face for face in self.theme.font_faces
+                 if fallbacks or face.family in self.primary_families]
         common = dict(t=self.tokens, theme=self.theme, colors=self.tokens.colors,
                       page=dict(width=width, height=height, bleed=page.bleed),
                       panels=dict(panel=panel, flap=flap),
-                      font_faces=[(face, self.font_url(face.src))
-                                  for face in self.theme.font_faces],
+                      font_faces=[(face, self.font_url(face.src)) for face in faces],
                       start_folio=start_folio, document=document)
         css = "\n".join(self._render(name, **common)
                         for name in ("base.css", "style.css", "extra.css"))
@@ -377,18 +411,28 @@ class Layout:
         ``booklet-message``, ``booklet-back`` or ``blank``."""
         publication = self.project.publication
         language = messages[0].language if len(messages) == 1 else publication.language
+        css = self.stylesheet(start_folio=start_folio, document=document)
         html = self._render(
             f"{document}.html", publication=publication, event=publication.event,
             messages=messages, message=messages[0] if messages else None,
             contents=contents or [], language=language, t=self.tokens, colors=self.tokens.colors,
-            css=self.stylesheet(start_folio=start_folio, document=document),
-            document=document, publication_logo=self.publication_logo,
+            css=css, document=document, publication_logo=self.publication_logo,
             image_url=_image_url, **context)
+        if len(self.primary_families) < len({face.family for face in self.theme.font_faces}) \
+                and not self.needs_fallbacks(html):
+            # Loading a face costs its size in every process: the Chinese ones only where
+            # some character needs them. What prints is the same either way.
+            html = html.replace(css, self.stylesheet(start_folio=start_folio,
+                                                     document=document, fallbacks=False), 1)
         if self.theme.type.cjk_latin_space:
             from .cjk import space_han_latin
 
             html = space_han_latin(html)
         return html
+
+
+_STYLE = re.compile(r"<style\b.*?</style>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def _image_url(image: Path | str) -> str:

@@ -32,8 +32,10 @@ def _transform(profile: bytes):
         renderingIntent=ImageCms.Intent.PERCEPTUAL)
 
 
-def to_cmyk(image, profile: bytes, embedded: bytes | None = None):
-    """An RGB Pillow image in the output CMYK (from its own profile, else sRGB)."""
+def to_cmyk(image, profile: bytes, embedded: bytes | None = None,
+            limit: float | None = None):
+    """An RGB Pillow image in the output CMYK (from its own profile, else sRGB), with no
+    more total ink than ``limit`` percent (default: the profile's own, :func:`profile_ink`)."""
     from PIL import ImageCms
 
     if embedded:
@@ -43,11 +45,48 @@ def to_cmyk(image, profile: bytes, embedded: bytes | None = None):
             renderingIntent=ImageCms.Intent.PERCEPTUAL)
     else:
         transform = _transform(profile)
-    return ImageCms.applyTransform(image.convert("RGB"), transform)
+    converted = ImageCms.applyTransform(image.convert("RGB"), transform)
+    return limit_ink(converted, profile_ink(profile) if limit is None else limit)
 
 
-def convert_for_press(image_file, name: str, profile: bytes,
-                      source: Path) -> tuple[bytes, str]:
+@lru_cache(maxsize=8)
+def profile_ink(profile: bytes) -> float:
+    """The total ink of the profile's black (sRGB black, perceptual), in percent: the
+    condition's limit as the profile itself sets it (300% for FOGRA39L). Its separation of
+    dark colours on the way there may go over (318% for some greys): :func:`limit_ink`."""
+    from PIL import Image, ImageCms
+
+    black = ImageCms.applyTransform(Image.new("RGB", (1, 1)), _transform(profile))
+    return round(sum(black.getpixel((0, 0))) * 100 / 255, 1)
+
+
+# JPEG's rounding and ringing put a pixel or two a few levels over: keep that much below.
+INK_MARGIN = 3
+
+
+def limit_ink(image, limit: float):
+    """A CMYK image whose pixels lay down at most ``limit`` percent ink: where one goes
+    over, its cyan, magenta and yellow shrink in proportion, black stays (deep shadows lose
+    a little colour, never their depth)."""
+    from PIL import Image, ImageMath
+
+    most = (limit - INK_MARGIN) * 255 / 100
+    c, m, y, k = (band.convert("F") for band in image.split())
+    total = ImageMath.lambda_eval(lambda a: a["c"] + a["m"] + a["y"] + a["k"],
+                                  c=c, m=m, y=y, k=k)
+    if total.getextrema()[1] <= most:
+        return image
+    scale = ImageMath.lambda_eval(
+        lambda a: a["min"](a["max"](a["most"] - a["k"], 0.0)
+                           / a["max"](a["c"] + a["m"] + a["y"], 1.0), 1.0),
+        c=c, m=m, y=y, k=k, most=most)
+    bands = [ImageMath.lambda_eval(lambda a: a["band"] * a["scale"], band=band,
+                                   scale=scale).convert("L") for band in (c, m, y)]
+    return Image.merge("CMYK", (*bands, k.convert("L")))
+
+
+def convert_for_press(image_file, name: str, profile: bytes, source: Path,
+                      limit: float | None = None) -> tuple[bytes, str]:
     """A raster picture (a path or a binary file) ready for WeasyPrint: CMYK JPEG, or grey;
     with transparency a PNG whose alpha WeasyPrint keeps (colour converted after rendering)."""
     from PIL import Image, ImageFile
@@ -73,7 +112,7 @@ def convert_for_press(image_file, name: str, profile: bytes,
             if image.mode in ("L", "1", "I;16", "I"):
                 image = image.convert("L")
             elif image.mode != "CMYK":
-                image = to_cmyk(image, profile, embedded)
+                image = to_cmyk(image, profile, embedded, limit)
             # JPEG at press quality: WeasyPrint 70 embeds CMYK JPEG as is, but cannot read TIFF.
             image.save(output, format="JPEG", quality=95, subsampling=0)
     except Image.DecompressionBombError:
@@ -95,7 +134,8 @@ _DECLARATION = re.compile(r"(?P<name>(?<![\w-])(?:" + "|".join(_COLOUR_PROPERTIE
                           + r"))(?P<colon>\s*:\s*)(?P<value>[^;}\"'!]+)")
 
 
-def svg_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]:
+def svg_for_press(path: Path, profile: bytes, source: Path,
+                  limit: float | None = None) -> tuple[bytes, str]:
     """An SVG file with every colour in the output CMYK, as ``device-cmyk()``."""
     import xml.etree.ElementTree as ElementTree
 
@@ -113,7 +153,7 @@ def svg_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]
     except ElementTree.ParseError as error:
         raise PublisherError(f"{path.name} is not a readable SVG file ({error})", path=source,
                              fix="export it again from the drawing program") from None
-    convert = _ColourConverter(profile)
+    convert = _ColourConverter(profile, limit)
     for element in root.iter():
         for name in _COLOUR_PROPERTIES:
             if name in element.attrib:
@@ -128,8 +168,8 @@ def svg_for_press(path: Path, profile: bytes, source: Path) -> tuple[bytes, str]
 class _ColourConverter:
     """Colour values (any CSS colour) → ``device-cmyk(c m y k)`` in the output CMYK."""
 
-    def __init__(self, profile: bytes):
-        self.profile = profile
+    def __init__(self, profile: bytes, limit: float | None = None):
+        self.profile, self.limit = profile, limit
         self.cache: dict[str, str] = {}
 
     def __call__(self, value: str) -> str:
@@ -153,7 +193,8 @@ class _ColourConverter:
         from PIL import Image
 
         pixel = Image.new("RGB", (1, 1), tuple(round(255 * v) for v in (red, green, blue)))
-        return tuple(v / 255 for v in to_cmyk(pixel, self.profile).getpixel((0, 0)))
+        return tuple(v / 255 for v in to_cmyk(pixel, self.profile, limit=self.limit)
+                     .getpixel((0, 0)))
 
     def declarations(self, css: str) -> str:
         return _DECLARATION.sub(
@@ -163,7 +204,7 @@ class _ColourConverter:
 
 # -- after rendering ----------------------------------------------------------------------------
 
-def cmyk_images(resources, profile: bytes, done: set) -> None:
+def cmyk_images(resources, profile: bytes, done: set, limit: float | None = None) -> None:
     """Convert every DeviceRGB image under ``resources`` (pages' and forms') to the output
     CMYK in place, keeping its soft mask: pictures with transparency arrive as RGB."""
     from PIL import Image
@@ -181,7 +222,7 @@ def cmyk_images(resources, profile: bytes, done: set) -> None:
             continue
         done.add(key)
         if xobject.get("/Subtype") == "/Form":
-            cmyk_images(xobject.get("/Resources"), profile, done)
+            cmyk_images(xobject.get("/Resources"), profile, done, limit)
             continue
         if xobject.get("/Subtype") != "/Image" or xobject.get("/ColorSpace") != "/DeviceRGB" \
                 or xobject.get("/BitsPerComponent") != 8 or "/Decode" in xobject:
@@ -191,7 +232,7 @@ def cmyk_images(resources, profile: bytes, done: set) -> None:
             picture = Image.open(io.BytesIO(xobject._data)).convert("RGB")
         else:
             picture = Image.frombytes("RGB", size, xobject.get_data())
-        xobject._data = zlib.compress(to_cmyk(picture, profile).tobytes())
+        xobject._data = zlib.compress(to_cmyk(picture, profile, limit=limit).tobytes())
         xobject.decoded_self = None
         xobject[NameObject("/Filter")] = NameObject("/FlateDecode")
         xobject[NameObject("/ColorSpace")] = NameObject("/DeviceCMYK")

@@ -49,6 +49,12 @@ class Renderer:
         # and a personalised run lays out thousands with the same stylesheet.
         self._stylesheets: OrderedDict[str, object] = OrderedDict()
 
+    @property
+    def ink_limit(self) -> float | None:
+        """Pictures converted from RGB keep under the condition's total ink (None: the
+        profile's own)."""
+        return self.project.publication.print.output_intent.total_ink
+
     @cached_property
     def _weasyprint(self):
         import weasyprint
@@ -168,17 +174,18 @@ class Renderer:
     def _press_image(self, path: Path, source: Path) -> tuple[bytes, str]:
         """Raster images converted to the output intent's CMYK (grey stays grey)."""
         stat = path.stat()
-        key = (path, stat.st_mtime_ns, stat.st_size)
+        key = (path, stat.st_mtime_ns, stat.st_size, self.ink_limit)
         if key not in self._loaded:
             if path.suffix.lower() == ".svg":
-                self._loaded[key] = svg_for_press(path, self.profile, source)
+                self._loaded[key] = svg_for_press(path, self.profile, source, self.ink_limit)
             elif path.suffix.lower() == ".pdf":
                 data = path.read_bytes()
                 placeholder, mime, marker = pdf_placeholder(data, path.name, source)
                 self._pdf_pictures[marker] = data
                 self._loaded[key] = placeholder, mime
             else:
-                self._loaded[key] = convert_for_press(path, path.name, self.profile, source)
+                self._loaded[key] = convert_for_press(path, path.name, self.profile, source,
+                                                      self.ink_limit)
         return self._loaded[key]
 
     def _download(self, url: str, source: Path) -> tuple[bytes, str]:
@@ -194,7 +201,8 @@ class Renderer:
             data, mime = download(url, network, source)
             name = Path(urlsplit(url).path).name or url
             if mime in RASTER_MIME or Path(name).suffix.lower() in RASTER_TYPES:
-                data, mime = convert_for_press(io.BytesIO(data), name, self.profile, source)
+                data, mime = convert_for_press(io.BytesIO(data), name, self.profile, source,
+                                               self.ink_limit)
             self._loaded[(url,)] = data, mime
         return self._loaded[(url,)]
 

@@ -22,20 +22,25 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
     from ..pdf import FONTS_KEY
     from .boxes import check_boxes, check_folding
     from .colour import check_colour, check_pdfx
-    from .document import Document
+    from .document import ENCRYPTED, Document
     from .fonts import check_fonts
+    from .ink import check_ink
     from .placement import check_placement
+    from .structure import check_output_profile, check_page_structure, check_structure
 
+    encrypted = Finding("error", "file.encrypted", "the PDF is encrypted",
+                        "export it again without a password or restrictions: a print shop "
+                        "cannot use an encrypted file")
     try:
         document = Document(path, data)
     except PublisherError as error:
+        if error.message == ENCRYPTED:
+            return Report(Path(path), 0, options.target, [encrypted])
         return Report(Path(path), 0, options.target, [
             Finding("error", "file.unreadable", error.message, error.fix or "")])
     except Exception as error:  # page boxes or trees too broken even to list the pages
         if type(error).__name__ == "DependencyError":  # AES needs a library we do not ship
-            finding = Finding("error", "file.unreadable", "the PDF is encrypted",
-                              "export it again without a password or restrictions: a print "
-                              "shop cannot use an encrypted file")
+            finding = encrypted
         else:
             finding = Finding("error", "file.unreadable", f"not a readable PDF ({_said(error)})",
                               "export or save the PDF again from the program that made it")
@@ -49,7 +54,8 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
         options = replace(options, fonts=families)
     try:
         report = Report(Path(path), len(document.pages), options.target)
-        for check in (check_boxes, check_folding, check_pdfx):
+        for check in (check_boxes, check_folding, check_pdfx, check_output_profile,
+                      check_structure, check_page_structure):
             report.findings.extend(_guarded(check, document, options))
         pages = [page for page in document.pages
                  if not options.pages or page.number in options.pages]
@@ -58,7 +64,7 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
         seen = set(report.findings)
         for start in range(0, len(pages), PAGES_AT_A_TIME):
             document.pages = pages[start:start + PAGES_AT_A_TIME]
-            for check in (check_fonts, check_colour, check_placement):
+            for check in (check_fonts, check_colour, check_ink, check_placement):
                 for finding in _guarded(check, document, options):
                     if finding not in seen:
                         seen.add(finding)

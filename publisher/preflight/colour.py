@@ -14,7 +14,7 @@ from .report import Finding, Options
 
 OPERATOR_SPACES = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk",
                    b"g": "gray", b"G": "gray"}
-NAMES = {"rgb": "DeviceRGB", "icc-rgb": "ICC-based RGB", "cal-rgb": "CalRGB", "lab": "Lab",
+NAMES = {"rgb": "DeviceRGB", "cmyk": "DeviceCMYK", "gray": "DeviceGray", "icc-rgb": "ICC-based RGB", "cal-rgb": "CalRGB", "lab": "Lab",
          "icc-cmyk": "ICC-based CMYK", "icc-gray": "ICC-based gray", "cal-gray": "CalGray",
          "unknown": "an unknown colour space"}
 FIX = {
@@ -24,21 +24,63 @@ FIX = {
 }
 
 
-def allowed(family: str, options: Options) -> bool:
+def allowed(family: str, options: Options, intent: str | None = None,
+            defaults: frozenset[str] = frozenset()) -> bool:
+    """Whether colour in ``family`` may print under the target, the output intent's colour
+    space (``intent``: "cmyk", "rgb", "gray") and the Default colour spaces in force (a
+    DefaultRGB makes DeviceRGB ICC-based)."""
     if options.target == "pdf/x-1a":
-        return family in ("cmyk", "gray", "spot", "pattern")
-    return family not in ("rgb", "unknown")
+        return family in ("cmyk", "gray", "spot", "pattern") and intent in (None, "cmyk")
+    if family == "rgb":
+        return intent == "rgb" or "rgb" in defaults
+    if family == "cmyk":  # device CMYK means the intent's CMYK; under an RGB intent, nothing
+        return intent in (None, "cmyk") or "cmyk" in defaults
+    return family != "unknown"
+
+
+def intent_space(document: Document) -> str | None:
+    """The colour space of the PDF/X output intent's profile: "cmyk", "rgb", "gray"."""
+    intents = document.catalog.get("/OutputIntents")
+    intents = intents.get_object() if intents is not None else None
+    for intent in intents if isinstance(intents, list) else []:
+        intent = intent.get_object()
+        profile = intent.get("/DestOutputProfile") if isinstance(intent, dict) else None
+        profile = profile.get_object() if profile is not None else None
+        if isinstance(profile, StreamObject):
+            space = profile.get_data()[16:20]
+            family = {b"CMYK": "cmyk", b"RGB ": "rgb", b"GRAY": "gray"}.get(space)
+            channels = {"cmyk": 4, "rgb": 3, "gray": 1}.get(family)
+            try:  # a profile at odds with its /N is structure's finding, not a colour space
+                return family if int(profile.get("/N", 0)) == channels else None
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _defaults(resources) -> frozenset[str]:
+    """The Default colour spaces (DefaultRGB, DefaultCMYK, DefaultGray) in ``resources``."""
+    spaces = resources.get("/ColorSpace") if isinstance(resources, dict) else None
+    spaces = spaces.get_object() if spaces is not None else None
+    if not isinstance(spaces, dict):
+        return frozenset()
+    return frozenset(key[len("/Default"):].lower() for key in spaces
+                     if str(key) in ("/DefaultRGB", "/DefaultCMYK", "/DefaultGray"))
 
 
 def check_colour(document: Document, options: Options) -> Iterator[Finding]:
     x1a = options.target == "pdf/x-1a"
+    intent = intent_space(document)
     for page in document.pages:
         found: dict[tuple[str, str], None] = {}   # (what, family), in order, once per page
+        page_resources = page.obj.get("/Resources")
+        page_defaults = _defaults(page_resources.get_object()
+                                  if page_resources is not None else None)
 
         def use(what: str, space, resources) -> None:
             family = space if isinstance(space, str) and not space.startswith("/") \
                 else colour_family(space, resources)
-            if not allowed(family, options):
+            defaults = _defaults(resources) if resources is not None else page_defaults
+            if not allowed(family, options, intent, defaults):
                 found[(what, family)] = None
 
         group = page.obj.get("/Group")
@@ -85,9 +127,12 @@ def check_colour(document: Document, options: Options) -> Iterator[Finding]:
                                                               operands[0])))
 
         for what, family in found:
+            under = f" under an {intent.upper()} output intent" \
+                if intent not in (None, "cmyk") and family in ("cmyk", "rgb") else ""
             yield Finding("error", "colour.space",
                           f"{what} in {NAMES.get(family, family)}, not allowed in "
-                          f"{options.target.upper()}", FIX[options.target], page.number)
+                          f"{options.target.upper()}{under}", FIX[options.target],
+                          page.number)
         if x1a and transparency:
             yield Finding("error", "colour.transparency",
                           f"transparency ({transparency[0]}), not allowed in PDF/X-1A",
@@ -126,10 +171,7 @@ def check_pdfx(document: Document, options: Options) -> Iterator[Finding]:
         if not isinstance(profile, StreamObject) and options.target == "pdf/x-4":
             yield Finding("error", "pdfx.output-intent", "the output intent has no ICC profile",
                           "embed the print shop's output profile (.icc)")
-        elif isinstance(profile, StreamObject) and int(profile.get("/N", 0)) != 4:
-            yield Finding("warning", "pdfx.output-intent",
-                          "the output intent is not a CMYK profile",
-                          "use the print shop's CMYK output profile (.icc)")
+        # The profile itself: structure.check_output_profile.
 
     info_version = str(document.info.get("/GTS_PDFXVersion", ""))
     if not info_version.startswith(version):

@@ -20,6 +20,7 @@ from ..errors import PublisherError
 from .content import Name, parse
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points
+ENCRYPTED = "the PDF is encrypted"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Document:
         try:
             self.reader = PdfReader(io.BytesIO(data) if data is not None else self.path)
             if self.reader.is_encrypted:
-                raise PublisherError("the PDF is encrypted", path=self.path,
+                raise PublisherError(ENCRYPTED, path=self.path,
                                      fix="export it again without a password or restrictions")
             pages = list(self.reader.pages)
         except (PdfReadError, PyPdfError, ValueError, KeyError, OSError) as error:

@@ -27,6 +27,7 @@ class FontUse:
     notdef_codes: set[int] | None = None      # simple fonts: codes named /.notdef
     notdef: list[str] = field(default_factory=list)   # what printed as .notdef
     text: list[str] = field(default_factory=list)     # what printed in it (fallback report)
+    codes: dict[int, str] = field(default_factory=dict)  # codes shown → their characters
 
     def decode(self, data: bytes) -> list[int]:
         if self.encoding is not None:
@@ -41,6 +42,15 @@ class FontUse:
                 return len(gid_bytes) == 2 and gid_bytes == b"\0\0"
             return cid == 0
         return self.notdef_codes is not None and code in self.notdef_codes
+
+    def glyph(self, code: int) -> int:
+        """The glyph id a composite font's code selects."""
+        cid = self.encoding.mapping.get(code, 0) if self.encoding and self.encoding.mapping \
+            else code
+        if self.to_gid is not None:
+            gid_bytes = self.to_gid[2 * cid:2 * cid + 2]
+            return int.from_bytes(gid_bytes, "big") if len(gid_bytes) == 2 else 0
+        return cid
 
     def unicode(self, code: int) -> str:
         if self.to_unicode is not None:
@@ -121,7 +131,8 @@ def check_fonts(document: Document, options: Options) -> Iterator[Finding]:
                 current = None if font is None else on_page.get(id(font))
                 if font is not None and current is None:
                     known = uses.get(id(font)) or uses.setdefault(id(font), _use(font))
-                    current = on_page[id(font)] = replace(known, notdef=[], text=[])
+                    current = on_page[id(font)] = replace(known, notdef=[], text=[],
+                                                          codes={})
             elif op.operator in SHOW or op.operator == b"TJ":
                 if current is not None:
                     _show(current, op)
@@ -139,6 +150,15 @@ def check_fonts(document: Document, options: Options) -> Iterator[Finding]:
                 yield Finding("error", "fonts.embedded", f"font {name} is not embedded",
                               "use a font file the layout ships (theme font_faces), or export "
                               "with all fonts embedded", number)
+        programs: dict[int, object] = {}
+        for number, use in found:
+            lacking = _lacking(use, programs)
+            if lacking:
+                yield Finding("error", "fonts.glyph-missing",
+                              f"the embedded font {name} lacks glyphs it is used for: "
+                              f"{_sample(lacking)}", "export the PDF again with fonts "
+                              "embedded in full (or subset again): the program in the file "
+                              "was cut short or damaged", number)
         notdef = _sample([c for _, use in found for c in use.notdef])
         for number, use in found:
             if use.notdef:
@@ -168,8 +188,88 @@ def _show(font: FontUse, op) -> None:
             character = font.unicode(code)
             if font.is_notdef(code):
                 font.notdef.append(character)
-            elif len(font.text) < 4000:
-                font.text.append(character)
+            else:
+                if len(font.text) < 4000:
+                    font.text.append(character)
+                if len(font.codes) < 4000:
+                    font.codes.setdefault(code, character)
+
+
+def _lacking(use: FontUse, programs: dict) -> list[str]:
+    """The characters shown in ``use`` whose glyphs its embedded TrueType program lacks
+    (a glyph id past the font's end, or an empty outline for a visible character)."""
+    if not use.codes:
+        return []
+    key = id(use.font)
+    if key not in programs:
+        programs[key] = _program(use)
+    program = programs[key]
+    if program is None:
+        return []
+    count, locations, cmap = program
+    lacking = []
+    for code, character in use.codes.items():
+        if use.encoding is not None:
+            gid = use.glyph(code)
+        elif cmap is not None:
+            gid = cmap.get(code, cmap.get(0xF000 + code, 0))
+            if gid == 0:
+                lacking.append(character)
+                continue
+        else:
+            continue
+        if gid >= count:
+            lacking.append(character)
+        elif locations is not None and _visible(character) \
+                and gid + 1 < len(locations) and locations[gid + 1] == locations[gid]:
+            lacking.append(character)  # an empty outline (the glyph's bytes have no length)
+    return lacking
+
+
+def _visible(character: str) -> bool:
+    import unicodedata
+
+    return character not in ("?", "") and all(
+        unicodedata.category(c) not in ("Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me")
+        for c in character)
+
+
+def _program(use: FontUse):
+    """(glyph count, glyph offsets (TrueType's loca, or None), code → gid for simple fonts)
+    of the font's embedded TrueType or OpenType program; None when it has none we can read.
+    The offsets tell an empty glyph without decoding any (a subset that keeps glyph numbers
+    has tens of thousands of slots)."""
+    import io
+    import logging
+
+    from fontTools.ttLib import TTFont
+
+    # Its remarks on odd header fields ("'created' timestamp seems very low") are not
+    # findings.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    target = _descendant(use.font) if use.font.get("/Subtype") == "/Type0" else use.font
+    descriptor = target.get("/FontDescriptor") if target is not None else None
+    descriptor = descriptor.get_object() if descriptor is not None else None
+    if not isinstance(descriptor, DictionaryObject):
+        return None
+    stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+    stream = stream.get_object() if stream is not None else None
+    if not isinstance(stream, StreamObject) or (
+            "/FontFile3" in descriptor and stream.get("/Subtype") != "/OpenType"):
+        return None  # Type 1 and bare CFF: not read here
+    try:
+        font = TTFont(io.BytesIO(stream.get_data()), lazy=True)
+        count = font["maxp"].numGlyphs
+        locations = list(font["loca"].locations) if "loca" in font else None
+        cmap = None
+        if use.encoding is None and "cmap" in font:
+            table = font["cmap"].getcmap(3, 0) or font["cmap"].getcmap(1, 0)
+            if table is not None:
+                cmap = {code: font.getGlyphID(name) for code, name in table.cmap.items()}
+    except Exception:  # a damaged program: the RIP's problem to report, not a crash here
+        return None
+    return count, locations, cmap
 
 
 def _sample(characters: list[str]) -> str:

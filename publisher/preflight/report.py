@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Literal
 
 MM = 72 / 25.4
+# The JSON report's shape and codes (docs/print-guide.md): 2 added the structure rules.
+REPORT_VERSION = 2
 
 Severity = Literal["error", "warning"]
 Target = Literal["pdf/x-4", "pdf/x-1a"]
@@ -32,6 +34,8 @@ class Options:
     # The pictures the project prints, as (width px, height px, file): a finding about a
     # picture names its file. Empty (any PDF): it is named by its size.
     pictures: tuple[tuple[int, int, str], ...] = ()
+    # Total ink allowed, in percent; None: the output intent profile's own (300% for FOGRA39).
+    total_ink: float | None = None
 
     def picture(self, width: int, height: int) -> str:
         """How a finding names a picture of this many pixels."""

@@ -60,6 +60,7 @@ class PressSpec:
     folds: tuple[tuple[float, ...], ...] = ()
     # The layout's font families, recorded in the file for `publisher check`.
     fonts: tuple[str, ...] = ()
+    total_ink: float | None = None  # percent; None: the profile's own
 
     def with_title(self, title: str, *, language: str | None = None) -> "PressSpec":
         return replace(self, title=title, language=language or self.language)
@@ -86,6 +87,24 @@ def load_profile(project: Project) -> bytes:
     return data
 
 
+def condition_info(intent, profile: bytes) -> str:
+    """The OutputCondition text: the setting, else the embedded profile's description and the
+    ink limit the file keeps to (never a claim about a profile the file does not carry)."""
+    if intent.info:
+        return intent.info
+    from PIL import ImageCms
+
+    from ..compose.pictures import profile_ink
+
+    try:
+        described = ImageCms.getProfileDescription(
+            ImageCms.ImageCmsProfile(io.BytesIO(profile))).strip()
+    except (OSError, ImageCms.PyCMSError):
+        described = intent.condition
+    limit = intent.total_ink if intent.total_ink is not None else profile_ink(profile)
+    return f"{described or intent.condition}, total ink at most {limit:g}%"
+
+
 def press_spec(project: Project, profile: bytes, layout=None) -> PressSpec:
     """The print settings of ``project``; with its ``layout``, also the folds and fonts."""
     publication = project.publication
@@ -93,7 +112,8 @@ def press_spec(project: Project, profile: bytes, layout=None) -> PressSpec:
     return PressSpec(
         bleed=publication.page.bleed, slug=publication.page.slug,
         crop_marks=publication.page.crop_marks, profile=profile,
-        condition=intent.condition, condition_info=intent.info, registry=intent.registry,
+        condition=intent.condition, condition_info=condition_info(intent, profile),
+        registry=intent.registry, total_ink=intent.total_ink,
         date=project.build_date(), title=publication.title, author=publication.author,
         subject=publication.subject or publication.subtitle,
         keywords=tuple(publication.keywords), language=publication.language,
@@ -155,7 +175,7 @@ def finish_pages(writer: PdfWriter, spec: PressSpec, *, boxes: bool = True,
     for index, page in enumerate(writer.pages, start=first):
         fix_transparency_group(page)
         if convert_images:
-            cmyk_images(page.get("/Resources"), spec.profile, converted)
+            cmyk_images(page.get("/Resources"), spec.profile, converted, spec.total_ink)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
             del page["/Annots"]
         if not boxes:

@@ -106,8 +106,14 @@ class OutputIntent(Strict):
     # Path inside the project; None means the bundled FOGRA39 profile.
     profile: str | None = None
     condition: str = "FOGRA39"
-    info: str = "Coated FOGRA39 (ISO 12647-2:2004), 300% TAC"
+    # The printing condition in words; default: the embedded profile's own description and
+    # ink limit ("FOGRA39L Coated, total ink at most 300%"), so the file says what it holds.
+    info: str | None = None
     registry: str = "http://www.color.org"
+    # The most ink (C+M+Y+K, percent) the print may lay down in one place; default: the
+    # profile's (its black: 300% for FOGRA39L). Pictures converted from RGB keep under it,
+    # and the preflight holds every colour and picture to it.
+    total_ink: float | None = Field(default=None, ge=100, le=400)
 
 
 class PrintSettings(Strict):

@@ -166,9 +166,9 @@ class Message:
 
 # A first paragraph that greets: short, one of the usual openings, ending in , : or !
 _SALUTATION = re.compile(
-    r"\s*<p>(?P<text>(?:dear|my dear|to|distinguished|esteemed|hono(?:u)?red|respected|"
+    r"\s*<p>(?P<text>(?:(?:dear|my dear|to|distinguished|esteemed|hono(?:u)?red|respected|"
     r"ladies and gentlemen|good (?:morning|afternoon|evening)|greetings)\b[^<\n]{0,100}"
-    r"[,:!])</p>\s*", re.IGNORECASE)
+    r"[,:!]|(?:尊敬的|亲爱的|各位)[^<\n]{0,40}[：:，,！!]))</p>\s*", re.IGNORECASE)
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
