@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
                            NameObject, NumberObject, TextStringObject)
 
-from publisher.preflight import preflight
+from publisher.preflight import Options, preflight
 
 
 def _written(writer: PdfWriter) -> bytes:
@@ -248,3 +248,79 @@ def test_a_font_program_without_the_glyphs_it_is_used_for_is_found(clean):
     findings = preflight(Path("x.pdf"), data=_written(writer)).findings
     assert {f.check for f in findings} == {"fonts.glyph-missing"}, findings
     assert name.split("+")[-1] in findings[0].message  # on the pages that use it
+
+
+# -- one name, one font program -------------------------------------------------------------
+
+def _names_to_programs(pdf) -> dict[str, set[bytes]]:
+    import hashlib
+
+    from publisher.preflight.structure import _fonts, _program_of
+
+    found: dict[str, set[bytes]] = {}
+    seen: set[int] = set()
+    for page in PdfReader(pdf).pages:
+        for font in _fonts(page.get("/Resources"), seen, 0):
+            program = _program_of(font)
+            if program is not None:
+                found.setdefault(str(font["/BaseFont"]), set()).add(
+                    hashlib.sha256(program.get_data()).digest())
+    return found
+
+
+def test_the_booklet_and_its_imposed_sheets_name_each_font_program_once(built, tmp_path):
+    from publisher.press.impose import impose
+
+    booklet = built[1].booklet.path
+    impose(booklet, tmp_path / "sheets.pdf")
+    for pdf in (booklet, tmp_path / "sheets.pdf"):
+        names = _names_to_programs(pdf)
+        assert len(names) >= 4
+        assert all(len(programs) == 1 for programs in names.values()), pdf.name
+    # poppler agrees: pdffonts lists no name twice with different objects
+    from . import pdftools
+
+    rows = pdftools.fonts(booklet)
+    assert len({row["name"] for row in rows}) == len(rows)
+
+
+def test_two_programs_under_one_name_are_found(built):
+    writer = PdfWriter(clone_from=built[1].booklet.path)
+    fonts: dict[str, dict[str, object]] = {}  # family → name → font
+    for page in writer.pages:
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
+            name = str(font["/BaseFont"])
+            fonts.setdefault(name.split("+")[-1], {})[name] = font
+    family, named = next((family, found) for family, found in fonts.items() if len(found) > 1)
+    same = list(named.values())
+    same[1][NameObject("/BaseFont")] = same[0]["/BaseFont"]  # as a careless merge leaves it
+    findings = preflight(Path("x.pdf"), data=_written(writer)).findings
+    assert {f.check for f in findings} == {"fonts.duplicate-name"}
+    assert family in findings[0].message
+
+
+# -- small type on several plates --------------------------------------------------------------
+
+def _text(writer: PdfWriter, size: float, colour: str) -> None:
+    font = sorted(writer.pages[0]["/Resources"]["/Font"])[0]
+    _draw(writer, f"q BT {font} {size} Tf {colour} k 100 100 Td <0001> Tj ET Q".encode())
+
+
+@pytest.mark.parametrize("size, colour, expected", [
+    (6, "0.6 0.4 0.4 1", {"colour.small-text-plates"}),    # rich black
+    (7, "1 0.78 0.12 0.48", {"colour.small-text-plates"}),  # navy: four plates
+    (7, "0 0 0 0.8", set()),                                # one ink
+    (7, "0 0 1 0", set()),
+    (9, "1 0.78 0.12 0.48", set()),                         # large enough
+])
+def test_small_type_on_several_plates_is_a_warning(clean, size, colour, expected):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(clean)))
+    _text(writer, size, colour)
+    findings = preflight(Path("x.pdf"), data=_written(writer)).findings
+    assert {f.check for f in findings} == expected
+    assert all(f.severity == "warning" for f in findings)
+    if expected and colour.endswith(" 1"):
+        assert "rich black" in findings[0].message
+    smaller = preflight(Path("x.pdf"), Options(small_text=6), data=_written(writer)).findings
+    assert not smaller  # the size is a setting

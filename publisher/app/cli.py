@@ -64,6 +64,8 @@ class LengthType(click.ParamType):
         from ..sources.config import parse_length
 
         try:
+            if isinstance(value, str) and value.strip() in ("0", "0.0"):
+                return 0.0  # nothing, in any unit
             return value if isinstance(value, float) else parse_length(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
@@ -397,10 +399,15 @@ def import_command(ctx: click.Context, document: Path, project: Path, slug: str 
               "[default: 3mm].")
 @click.option("--min-bleed", type=LENGTH, help="Bleed needed on every side [default: 3mm].")
 @click.option("--no-fold", is_flag=True, help="Flat prints: do not ask for pages in fours.")
+@click.option("--total-ink", type=click.FloatRange(100, 400), metavar="PERCENT",
+              help="Most ink (C+M+Y+K) in one place [default: the output profile's own].")
+@click.option("--small-text", type=LENGTH, help="Warn of text under this size on more than "
+              "one plate [default: 8pt; 0 to switch off].")
 @click.pass_context
 def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool,
           project: Path | None, fonts: tuple[str, ...], safe_margin: float | None,
-          min_bleed: float | None, no_fold: bool) -> None:
+          min_bleed: float | None, no_fold: bool, total_ink: float | None,
+          small_text: float | None) -> None:
     """Preflight PDF files for print: boxes, bleed, fonts, images, colour, PDF/X, folding.
 
     Exits 0 when no file has errors, 1 when one has (warnings do not count)."""
@@ -422,7 +429,9 @@ def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool
                           target=options.target, fold=options.fold)
     options = replace(options, fonts=tuple(dict.fromkeys(options.fonts + fonts)),
                       **{key: value for key, value in (("safe_margin", safe_margin),
-                                                       ("min_bleed", min_bleed))
+                                                       ("min_bleed", min_bleed),
+                                                       ("total_ink", total_ink),
+                                                       ("small_text", small_text))
                          if value is not None})
     reports = [preflight(pdf, options) for pdf in pdfs]
     if as_json:

@@ -395,7 +395,8 @@ def preflight_options(project, layout, messages=()) -> Options:
                    # Letterfolds and letters are sheets; their combined file is not folded.
                    fold=not layout.single_sheets,
                    pictures=_picture_sizes(project.root, files),
-                   total_ink=project.publication.print.output_intent.total_ink)
+                   total_ink=project.publication.print.output_intent.total_ink,
+                   small_text=project.publication.print.small_text)
 
 
 def _picture_sizes(root: Path, files) -> tuple[tuple[int, int, str], ...]:

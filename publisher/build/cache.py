@@ -18,7 +18,7 @@ from .. import SOURCE_FOLDERS, __version__
 from ..hashing import digest, file_digest
 
 FOLDER = ".publisher-cache"
-FORMAT = 2  # 2: entries carry their digest
+FORMAT = 3  # 2: entries carry their digest; 3: ink-limited pictures, font tags by program
 
 
 def versions() -> dict[str, str]:

@@ -25,6 +25,7 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
     from .document import ENCRYPTED, Document
     from .fonts import check_fonts
     from .ink import check_ink
+    from .plates import check_plates
     from .placement import check_placement
     from .structure import check_output_profile, check_page_structure, check_structure
 
@@ -64,7 +65,8 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
         seen = set(report.findings)
         for start in range(0, len(pages), PAGES_AT_A_TIME):
             document.pages = pages[start:start + PAGES_AT_A_TIME]
-            for check in (check_fonts, check_colour, check_ink, check_placement):
+            for check in (check_fonts, check_colour, check_ink, check_plates,
+                          check_placement):
                 for finding in _guarded(check, document, options):
                     if finding not in seen:
                         seen.add(finding)

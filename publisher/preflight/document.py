@@ -162,6 +162,7 @@ def _walk_form(form, parent_resources, seen, depth) -> Iterator[Operation]:
     resources = _resolve(form.get("/Resources")) or parent_resources
     yield Operation(b"BeginForm", [form], resources)
     yield from _walk(stream_data(form), resources, seen, depth + 1)
+    yield Operation(b"EndForm", [form], resources)
 
 
 def _resolve(value):

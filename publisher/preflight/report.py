@@ -36,6 +36,8 @@ class Options:
     pictures: tuple[tuple[int, int, str], ...] = ()
     # Total ink allowed, in percent; None: the output intent profile's own (300% for FOGRA39).
     total_ink: float | None = None
+    # Text under this size (points) on more than one plate is a warning; 0: not checked.
+    small_text: float = 8
 
     def picture(self, width: int, height: int) -> str:
         """How a finding names a picture of this many pixels."""

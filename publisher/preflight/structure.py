@@ -34,6 +34,66 @@ def check_structure(document: Document, options: Options) -> Iterator[Finding]:
     yield from _actions(document)
     yield from _embedded_files(document)
     yield from _xmp(document)
+    yield from _font_names(document)
+
+
+def _font_names(document: Document) -> Iterator[Finding]:
+    """One name, one font program: a RIP that caches fonts by name (many do) prints a second
+    program's text with the first's glyphs."""
+    import hashlib
+
+    programs: dict[str, dict[bytes, int]] = {}  # name → program digest → first page
+    seen: set[int] = set()
+    for page in document.pages:
+        for font in _fonts(page.obj.get("/Resources"), seen, 0):
+            name = str(font.get("/BaseFont", ""))
+            program = _program_of(font)
+            if program is None or not name:
+                continue
+            key = hashlib.sha256(program.get_data()).digest()
+            programs.setdefault(name, {}).setdefault(key, page.number)
+    for name, found in programs.items():
+        if len(found) > 1:
+            yield Finding("error", "fonts.duplicate-name",
+                          f"{len(found)} different font programs are named {name[1:]} "
+                          f"(pages {', '.join(str(p) for p in sorted(found.values()))}): a "
+                          "RIP that keeps fonts by name may print one with another's glyphs",
+                          "merge the parts with a tool that renames font subsets (publisher "
+                          "names each subset after its program), or export the file in one "
+                          "go")
+
+
+def _fonts(resources, seen: set[int], depth: int):
+    """The font dictionaries under ``resources`` and in the forms it draws."""
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or depth > 12:
+        return
+    for category in ("/Font", "/XObject"):
+        entries = resources.get(category)
+        entries = entries.get_object() if entries is not None else None
+        for reference in entries.values() if isinstance(entries, DictionaryObject) else []:
+            item = reference.get_object()
+            if not isinstance(item, DictionaryObject) or id(item) in seen:
+                continue
+            seen.add(id(item))
+            if category == "/Font":
+                yield item
+            elif item.get("/Subtype") == "/Form":
+                yield from _fonts(item.get("/Resources"), seen, depth + 1)
+
+
+def _program_of(font: DictionaryObject) -> StreamObject | None:
+    kids = font.get("/DescendantFonts")
+    target = kids.get_object()[0].get_object() if kids is not None else font
+    descriptor = target.get("/FontDescriptor")
+    descriptor = descriptor.get_object() if descriptor is not None else None
+    if not isinstance(descriptor, DictionaryObject):
+        return None
+    for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+        if key in descriptor:
+            program = descriptor[key].get_object()
+            return program if isinstance(program, StreamObject) else None
+    return None
 
 
 def check_page_structure(document: Document, options: Options) -> Iterator[Finding]:

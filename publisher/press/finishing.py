@@ -172,8 +172,10 @@ def finish_pages(writer: PdfWriter, spec: PressSpec, *, boxes: bool = True,
 
     registration = None
     converted: set = set()
+    named: set = set()
     for index, page in enumerate(writer.pages, start=first):
         fix_transparency_group(page)
+        name_subsets(page.get("/Resources"), named)
         if convert_images:
             cmyk_images(page.get("/Resources"), spec.profile, converted, spec.total_ink)
         if "/Annots" in page:  # links have no place on press (PDF/X forbids them in the bleed)
@@ -185,6 +187,52 @@ def finish_pages(writer: PdfWriter, spec: PressSpec, *, boxes: bool = True,
             registration = registration or writer._add_object(registration_space())
             folds = spec.folds[index % len(spec.folds)] if spec.folds else ()
             _draw_crop_marks(writer, page, spec, registration, folds)
+
+
+def name_subsets(resources, done: set) -> None:
+    """Give every subset font under ``resources`` (pages' and forms') a tag made from its
+    program, ``ABCDEF+Lato-Bold``: WeasyPrint tags a family's subsets alike in every
+    document, so a booklet of many parts held several programs under one name, and a RIP
+    that caches fonts by name can print another part's glyphs. Equal programs keep equal
+    names (and the booklet writer then stores them once)."""
+    import hashlib
+    import re
+
+    from pypdf.generic import NameObject
+
+    if resources is None:
+        return
+    resources = resources.get_object()
+    for category in ("/Font", "/XObject"):
+        entries = resources.get(category)
+        entries = entries.get_object() if entries is not None else None
+        for reference in (entries or {}).values():
+            item = reference.get_object()
+            if id(item) in done:
+                continue
+            done.add(id(item))
+            if category == "/XObject":
+                if item.get("/Subtype") == "/Form":
+                    name_subsets(item.get("/Resources"), done)
+                continue
+            fonts = [item]
+            kids = item.get("/DescendantFonts")
+            if kids is not None:
+                fonts += [kid.get_object() for kid in kids.get_object()]
+            descriptor = next((f["/FontDescriptor"].get_object() for f in fonts
+                               if "/FontDescriptor" in f), None)
+            program = None if descriptor is None else next(
+                (descriptor[key].get_object() for key in ("/FontFile2", "/FontFile3",
+                                                          "/FontFile") if key in descriptor),
+                None)
+            if program is None:
+                continue
+            digest = hashlib.sha256(program.get_data()).digest()
+            tag = "".join(chr(65 + byte % 26) for byte in digest[:6])
+            for holder, key in [*((f, "/BaseFont") for f in fonts), (descriptor, "/FontName")]:
+                name = str(holder.get(key, ""))
+                if re.match(r"/[A-Z]{6}\+", name):
+                    holder[NameObject(key)] = NameObject(f"/{tag}+{name[8:]}")
 
 
 def output_intent(spec: PressSpec, profile) -> DictionaryObject:

@@ -120,6 +120,8 @@ class PrintSettings(Strict):
     standard: Literal["PDF/X-4"] = "PDF/X-4"
     # Preflight: text must stay this far inside the trim (trimming is accurate to about 1 mm).
     safe_margin: Length = Field(default=parse_length("3mm"), ge=0)
+    # Preflight: text under this size on more than one plate is a warning (0: not checked).
+    small_text: Length = Field(default=8.0, ge=0, le=72)
     output_intent: OutputIntent = OutputIntent()
     # Dates written into the PDFs; SOURCE_DATE_EPOCH overrides it; then the event's date.
     date: dt.datetime | dt.date | None = None
