@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from publisher.sources.config import load_project, parse_length, parse_page_size
 from publisher.sources.content import read_messages
 from publisher.errors import PublisherError
 
-from .conftest import copy_project
+from .conftest import copy_built, copy_project
 
 MESSAGE = "content/messages/bjut-leadership.md"
 
@@ -23,9 +22,7 @@ MESSAGE = "content/messages/bjut-leadership.md"
 @pytest.fixture
 def project(built, tmp_path) -> Path:
     """A copy of the built seed project, its good outputs included."""
-    target = tmp_path / "project"
-    shutil.copytree(built[0], target)
-    return target
+    return copy_built(built[0], tmp_path / "project")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -4,13 +4,12 @@ whichever project it builds."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from publisher.build.output import BuildLock
 
-from .conftest import copy_project
+from .conftest import copy_built, copy_project
 from .test_errors import publisher, snapshot
 
 USTB = "content/messages/ustb-chancellor-president.md"
@@ -73,8 +72,7 @@ def test_output_folders_that_mix_with_the_project_are_refused(tmp_path, out, rea
 def test_two_projects_cannot_write_one_folder_at_once(tmp_path):
     """The lock lives with the output folder, not in either project."""
     first = copy_project(tmp_path / "first")
-    second = tmp_path / "second"
-    shutil.copytree(first, second)
+    second = copy_built(first, tmp_path / "second")
     shared = tmp_path / "shared"
     with BuildLock(shared):  # the first project's build, under way
         result = publisher("build", str(second), "--out", str(shared), cwd=tmp_path)

@@ -324,3 +324,52 @@ def test_small_type_on_several_plates_is_a_warning(clean, size, colour, expected
         assert "rich black" in findings[0].message
     smaller = preflight(Path("x.pdf"), Options(small_text=6), data=_written(writer)).findings
     assert not smaller  # the size is a setting
+
+
+# -- drawings outside the page's own content ----------------------------------------------------
+
+def _stream(writer: PdfWriter, data: bytes, **entries):
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    for key, value in entries.items():
+        stream[NameObject(key)] = value
+    return writer._add_object(stream)
+
+
+def test_an_annotation_appearance_in_rgb_is_found(clean):
+    """A printer's mark may sit on the page; what it draws is held to the page's rules."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(clean)))
+    appearance = _stream(writer, b"1 0 0 rg 0 0 10 10 re f", **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject([FloatObject(0), FloatObject(0), FloatObject(10), FloatObject(10)])})
+    _annotation(writer, "/PrinterMark", **{NameObject("/AP"): DictionaryObject(
+        {NameObject("/N"): appearance})})
+    assert _findings(writer) == {("colour.space", "error")}
+
+
+def test_a_type3_glyph_drawn_in_rgb_or_with_transparency_is_found(clean):
+    for drawing, target, expected in (
+            (b"0 0 0 0 500 500 d1 0 0 500 500 re f", "pdf/x-4", set()),
+            (b"500 0 d0 1 0 0 rg 0 0 500 500 re f", "pdf/x-4", {"colour.space"}),
+            (b"500 0 d0 /Half gs 0 0 500 500 re f", "pdf/x-1a", {"colour.transparency"})):
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(clean)))
+        glyph = _stream(writer, drawing)
+        half = DictionaryObject({NameObject("/ca"): FloatObject(0.5)})
+        font = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type3"),
+            NameObject("/FontBBox"): ArrayObject([FloatObject(v) for v in (0, 0, 500, 500)]),
+            NameObject("/FontMatrix"): ArrayObject([FloatObject(v) for v in
+                                                    (0.001, 0, 0, 0.001, 0, 0)]),
+            NameObject("/CharProcs"): DictionaryObject({NameObject("/box"): glyph}),
+            NameObject("/Encoding"): DictionaryObject({NameObject("/Differences"): ArrayObject(
+                [NumberObject(97), NameObject("/box")])}),
+            NameObject("/FirstChar"): NumberObject(97), NameObject("/LastChar"): NumberObject(97),
+            NameObject("/Widths"): ArrayObject([NumberObject(500)]),
+            NameObject("/Resources"): DictionaryObject({NameObject("/ExtGState"): DictionaryObject(
+                {NameObject("/Half"): half})})}))
+        resources = writer.pages[0]["/Resources"].get_object()
+        resources["/Font"].get_object()[NameObject("/T3")] = font
+        _draw(writer, b"q BT /T3 12 Tf 100 100 Td (a) Tj ET Q")
+        findings = preflight(Path("x.pdf"), Options(target=target), data=_written(writer))
+        found = {f.check for f in findings.findings} - {"pdfx.identification", "file.version"}
+        assert found == expected, (drawing, findings.findings)

@@ -196,7 +196,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             progress(_label(name), done, total)
             part = result_of(future)
             del future
-            if name.startswith("booklet contents") and len(messages) > FRONT_GUESS_UP_TO:
+            if name.startswith("booklet contents") and len(messages) > LONG_CONTENTS:
                 workshops.renew()  # a long contents leaves its worker large
             cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
                             "report": part.report}, [part.pdf, part.raw])
@@ -261,7 +261,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                 if plan_key not in fronts:
                     front = {front_name: (Job(jobs.booklet_front, (plan_key,)),
                                           keys.front(starts))}
-                    if len(messages) > FRONT_GUESS_UP_TO:
+                    if len(messages) > LONG_CONTENTS:
                         # A long contents: the longest job, first, on fresh workers.
                         workshops.renew()
                         wanted = {**front, **wanted}
@@ -328,6 +328,9 @@ class _Loading:
 
 
 FRONT_PAGES = 2  # the booklet's front matter as the layouts make it: cover, contents
+# Contents of more messages are long documents (150 MB to lay out at 1,000): they go first,
+# on fresh workers, which are replaced after them. Below, that costs more than it saves.
+LONG_CONTENTS = 100
 FRONT_GUESS_UP_TO = 6  # messages whose contents surely fit one page; beyond, it is measured
 
 

@@ -130,8 +130,28 @@ def operations(document: Document, page: Page) -> list[Operation]:
         contents = _resolve(page.obj.get("/Contents"))
         parts = contents if isinstance(contents, ArrayObject) else [contents]
         data = b"\n".join(stream_data(part.get_object()) for part in parts if part is not None)
-        cache[page.number] = list(_walk(data, resources, set(), 0))
+        seen: set[int] = set()
+        found = list(_walk(data, resources, seen, 0))
+        # What annotations draw prints too (a printer's mark, a stamp): their appearances
+        # are held to the same colour and transparency rules as the page.
+        for appearance in _appearances(page.obj):
+            found.extend(_walk_form(appearance, resources, seen, 0))
+        cache[page.number] = found
     return cache[page.number]
+
+
+def _appearances(page) -> Iterator[StreamObject]:
+    annotations = _resolve(page.get("/Annots"))
+    for annotation in annotations if isinstance(annotations, ArrayObject) else []:
+        annotation = _resolve(annotation)
+        forms = _resolve(annotation.get("/AP")) if isinstance(annotation, DictionaryObject) \
+            else None
+        normal = _resolve(forms.get("/N")) if isinstance(forms, DictionaryObject) else None
+        if isinstance(normal, StreamObject):
+            yield normal
+        elif isinstance(normal, DictionaryObject):  # one appearance per state
+            yield from (form for form in map(_resolve, normal.values())
+                        if isinstance(form, StreamObject))
 
 
 def _walk(data: bytes, resources, seen: set[int], depth: int) -> Iterator[Operation]:
@@ -147,6 +167,16 @@ def _walk(data: bytes, resources, seen: set[int], depth: int) -> Iterator[Operat
             pattern = named(resources, "/Pattern", operands[-1])
             if pattern is not None and pattern.get("/PatternType") == 1:
                 yield from _walk_form(pattern, resources, seen, depth)
+        elif operator == b"Tf" and operands:
+            # A Type 3 font's glyphs are drawings of the file's own: their colour and
+            # transparency print like the page's.
+            font = named(resources, "/Font", operands[0])
+            if font is not None and font.get("/Subtype") == "/Type3":
+                procedures = _resolve(font.get("/CharProcs"))
+                inner = _resolve(font.get("/Resources")) or resources
+                for glyph in procedures.values() if isinstance(procedures,
+                                                               DictionaryObject) else []:
+                    yield from _walk_form(_resolve(glyph), inner, seen, depth)
         elif operator == b"gs" and operands:
             state = named(resources, "/ExtGState", operands[0])
             mask = _resolve(state.get("/SMask")) if state is not None else None

@@ -165,7 +165,8 @@ def check_fonts(document: Document, options: Options) -> Iterator[Finding]:
                 yield Finding("error", "fonts.notdef",
                               f"characters print as empty boxes (.notdef): {name} lacks "
                               f"{notdef}", fallback_fix(notdef), number)
-        if not allowed or any(_normal(name).startswith(family) for family in allowed):
+        if not allowed or any(_normal(name).startswith(family) for family in allowed) \
+                or found[0][1].font.get("/Subtype") == "/Type3":  # the file's own drawings
             continue
         text = _sample([c for _, use in found for c in use.text])
         layout_fonts = ", ".join(options.fonts)
