@@ -72,7 +72,7 @@ def personalise(root: Path, data: Path, out: Path | None = None, *,
         workshops = ClusterWorkshops(project.root, project.build_date(), scheduler)
     else:
         workshops = Workshops(project.root, project.build_date(), jobs or default_jobs(),
-                              cap=not oversubscribe)
+                              cap=not oversubscribe, jobs_per_worker=None)
     from ..preflight import Report
 
     reports: list = []  # those with findings: a clean file is only counted

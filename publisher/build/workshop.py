@@ -147,10 +147,14 @@ class Workshops:
     renewed every ``JOBS_PER_WORKER`` jobs a worker."""
 
     def __init__(self, root: Path, date: dt.datetime | None, jobs: int,
-                 loaded: tuple | None = None, *, cap: bool = True):
+                 loaded: tuple | None = None, *, cap: bool = True,
+                 jobs_per_worker: int | None = JOBS_PER_WORKER):
         # More processes than cores only queue for them, each holding a WeasyPrint (``cap``
         # off: the cores this process may use are not all it will get, in some containers).
+        # ``jobs_per_worker`` None: workers are never replaced (a personalised run: its small
+        # covers hardly grow a worker, and a new one would lay out the shared pages again).
         self.root, self.date = root, date
+        self.jobs_per_worker = jobs_per_worker
         self.jobs = max(1, min(jobs, default_jobs()) if cap else jobs)
         self.loaded = loaded  # the project as the caller read it, for the local workshop
         self._local: Workshop | None = None
@@ -173,7 +177,8 @@ class Workshops:
     def submit(self, job: Job) -> Future:
         if self.jobs == 1:
             return run_here(self.local.run, job)
-        if self._pool is not None and self._submitted >= JOBS_PER_WORKER * self.jobs:
+        if self._pool is not None and self.jobs_per_worker is not None \
+                and self._submitted >= self.jobs_per_worker * self.jobs:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=True)  # the jobs under way finish: their futures stay valid
         self._submitted += 1
@@ -224,7 +229,7 @@ class Workshops:
     def renew(self) -> None:
         """Start fresh workers at the next job (after a large document, whose memory a
         worker keeps): the jobs under way finish first."""
-        self._submitted = JOBS_PER_WORKER * self.jobs
+        self._submitted = (self.jobs_per_worker or 0) * self.jobs
 
     def rest(self) -> None:
         """Every part is made: stop the workers, whose memory the rest of the build does not

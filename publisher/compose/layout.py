@@ -386,7 +386,15 @@ class Layout:
 
     def stylesheet(self, *, start_folio: int | None = None, document: str = "",
                    fallbacks: bool = True) -> Markup:
-        """The CSS of a document; without ``fallbacks``, only the first families' faces."""
+        """The CSS of a document; without ``fallbacks``, only the first families' faces.
+        Made once per kind of document: a personalised run asks for the same one per guest."""
+        key = (start_folio, document, fallbacks)
+        made = self.__dict__.setdefault("_stylesheets", {})
+        if key not in made:
+            made[key] = self._stylesheet(start_folio, document, fallbacks)
+        return made[key]
+
+    def _stylesheet(self, start_folio: int | None, document: str, fallbacks: bool) -> Markup:
         page = self.project.publication.page
         width, height = self.trim
         panel, flap = letterfold_panels(width)
@@ -411,7 +419,8 @@ class Layout:
         ``booklet-message``, ``booklet-back`` or ``blank``."""
         publication = self.project.publication
         language = messages[0].language if len(messages) == 1 else publication.language
-        css = self.stylesheet(start_folio=start_folio, document=document)
+        # The Latin faces alone, unless the text has a character they lack (below).
+        css = self.stylesheet(start_folio=start_folio, document=document, fallbacks=False)
         html = self._render(
             f"{document}.html", publication=publication, event=publication.event,
             messages=messages, message=messages[0] if messages else None,
@@ -419,11 +428,11 @@ class Layout:
             css=css, document=document, publication_logo=self.publication_logo,
             image_url=_image_url, **context)
         if len(self.primary_families) < len({face.family for face in self.theme.font_faces}) \
-                and not self.needs_fallbacks(html):
+                and self.needs_fallbacks(html):
             # Loading a face costs its size in every process: the Chinese ones only where
             # some character needs them. What prints is the same either way.
             html = html.replace(css, self.stylesheet(start_folio=start_folio,
-                                                     document=document, fallbacks=False), 1)
+                                                     document=document), 1)
         if self.theme.type.cjk_latin_space:
             from .cjk import space_han_latin
 

@@ -34,25 +34,36 @@ def check_structure(document: Document, options: Options) -> Iterator[Finding]:
     yield from _actions(document)
     yield from _embedded_files(document)
     yield from _xmp(document)
-    yield from _font_names(document)
+    yield from _font_names(document, options)
 
 
-def _font_names(document: Document) -> Iterator[Finding]:
+def _font_names(document: Document, options: Options) -> Iterator[Finding]:
     """One name, one font program: a RIP that caches fonts by name (many do) prints a second
-    program's text with the first's glyphs."""
+    program's text with the first's glyphs. Among the pages whose content is checked (a
+    guest's own page, in a personalised run: the pages every guest shares were checked in
+    the first guest's file)."""
     import hashlib
 
-    programs: dict[str, dict[bytes, int]] = {}  # name → program digest → first page
+    named: dict[str, dict[object, tuple]] = {}  # name → program's object → (it, page)
     seen: set[int] = set()
     for page in document.pages:
+        if options.pages and page.number not in options.pages:
+            continue
         for font in _fonts(page.obj.get("/Resources"), seen, 0):
             name = str(font.get("/BaseFont", ""))
-            program = _program_of(font)
-            if program is None or not name:
-                continue
-            key = hashlib.sha256(program.get_data()).digest()
-            programs.setdefault(name, {}).setdefault(key, page.number)
-    for name, found in programs.items():
+            program = _program_of(font, resolve=False)
+            if program is not None and name:
+                key = (program.idnum, program.generation) if hasattr(program, "idnum") \
+                    else id(program)
+                named.setdefault(name, {}).setdefault(key, (program, page.number))
+    for name, objects in named.items():
+        if len(objects) < 2:
+            continue  # one program object: nothing to compare (nor to read and hash)
+        found: dict[bytes, int] = {}
+        for program, number in objects.values():
+            program = program.get_object()
+            if isinstance(program, StreamObject):
+                found.setdefault(hashlib.sha256(program.get_data()).digest(), number)
         if len(found) > 1:
             yield Finding("error", "fonts.duplicate-name",
                           f"{len(found)} different font programs are named {name[1:]} "
@@ -82,7 +93,9 @@ def _fonts(resources, seen: set[int], depth: int):
                 yield from _fonts(item.get("/Resources"), seen, depth + 1)
 
 
-def _program_of(font: DictionaryObject) -> StreamObject | None:
+def _program_of(font: DictionaryObject, resolve: bool = True):
+    """The font's embedded program: the stream, or (``resolve`` off) the reference to it,
+    which identifies it without reading it."""
     kids = font.get("/DescendantFonts")
     target = kids.get_object()[0].get_object() if kids is not None else font
     descriptor = target.get("/FontDescriptor")
@@ -91,6 +104,8 @@ def _program_of(font: DictionaryObject) -> StreamObject | None:
         return None
     for key in ("/FontFile2", "/FontFile3", "/FontFile"):
         if key in descriptor:
+            if not resolve:
+                return descriptor.raw_get(key)
             program = descriptor[key].get_object()
             return program if isinstance(program, StreamObject) else None
     return None
