@@ -255,13 +255,14 @@ def test_a_font_program_without_the_glyphs_it_is_used_for_is_found(clean):
 def _names_to_programs(pdf) -> dict[str, set[bytes]]:
     import hashlib
 
-    from publisher.preflight.structure import _fonts, _program_of
+    from publisher.preflight.document import font_program
+    from publisher.preflight.structure import _fonts
 
     found: dict[str, set[bytes]] = {}
     seen: set[int] = set()
     for page in PdfReader(pdf).pages:
         for font in _fonts(page.get("/Resources"), seen, 0):
-            program = _program_of(font)
+            program = font_program(font)
             if program is not None:
                 found.setdefault(str(font["/BaseFont"]), set()).add(
                     hashlib.sha256(program.get_data()).digest())

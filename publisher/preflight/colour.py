@@ -38,8 +38,8 @@ def allowed(family: str, options: Options, intent: str | None = None,
     return family != "unknown"
 
 
-def intent_space(document: Document) -> str | None:
-    """The colour space of the PDF/X output intent's profile: "cmyk", "rgb", "gray"."""
+def output_profile(document: Document) -> StreamObject | None:
+    """The ICC profile of the file's (first) output intent."""
     intents = document.catalog.get("/OutputIntents")
     intents = intents.get_object() if intents is not None else None
     for intent in intents if isinstance(intents, list) else []:
@@ -47,14 +47,21 @@ def intent_space(document: Document) -> str | None:
         profile = intent.get("/DestOutputProfile") if isinstance(intent, dict) else None
         profile = profile.get_object() if profile is not None else None
         if isinstance(profile, StreamObject):
-            space = profile.get_data()[16:20]
-            family = {b"CMYK": "cmyk", b"RGB ": "rgb", b"GRAY": "gray"}.get(space)
-            channels = {"cmyk": 4, "rgb": 3, "gray": 1}.get(family)
-            try:  # a profile at odds with its /N is structure's finding, not a colour space
-                return family if int(profile.get("/N", 0)) == channels else None
-            except (TypeError, ValueError):
-                return None
+            return profile
     return None
+
+
+def intent_space(document: Document) -> str | None:
+    """The colour space of the PDF/X output intent's profile: "cmyk", "rgb", "gray"."""
+    profile = output_profile(document)
+    if profile is None:
+        return None
+    family = {b"CMYK": "cmyk", b"RGB ": "rgb", b"GRAY": "gray"}.get(profile.get_data()[16:20])
+    channels = {"cmyk": 4, "rgb": 3, "gray": 1}.get(family)
+    try:  # a profile at odds with its /N is structure's finding, not a colour space
+        return family if int(profile.get("/N", 0)) == channels else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _defaults(resources) -> frozenset[str]:

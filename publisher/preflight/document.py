@@ -309,3 +309,22 @@ def _int(hex_digits: str) -> int:
 def _utf16(hex_digits: str) -> str:
     raw = bytes.fromhex(re.sub(r"\s", "", hex_digits))
     return raw.decode("utf-16-be", errors="replace")
+
+
+def font_program(font: DictionaryObject, resolve: bool = True):
+    """The font's embedded program (FontFile, FontFile2 or FontFile3 of its descriptor, or
+    its descendant's): the stream, or (``resolve`` off) the reference to it, which identifies
+    it without reading it."""
+    kids = font.get("/DescendantFonts")
+    target = kids.get_object()[0].get_object() if kids is not None else font
+    descriptor = target.get("/FontDescriptor")
+    descriptor = descriptor.get_object() if descriptor is not None else None
+    if not isinstance(descriptor, DictionaryObject):
+        return None
+    for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+        if key in descriptor:
+            if not resolve:
+                return descriptor.raw_get(key)
+            program = descriptor[key].get_object()
+            return program if isinstance(program, StreamObject) else None
+    return None

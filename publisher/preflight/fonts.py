@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
-from .document import CMap, Document, named, operations, parse_cmap, string_bytes
+from .document import (CMap, Document, font_program, named, operations, parse_cmap,
+                       string_bytes)
 from .report import Finding, Options
 
 SHOW = {b"Tj": 0, b"'": 0, b'"': 2}
@@ -249,16 +250,9 @@ def _program(use: FontUse):
     # findings.
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
-    target = _descendant(use.font) if use.font.get("/Subtype") == "/Type0" else use.font
-    descriptor = target.get("/FontDescriptor") if target is not None else None
-    descriptor = descriptor.get_object() if descriptor is not None else None
-    if not isinstance(descriptor, DictionaryObject):
-        return None
-    stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
-    stream = stream.get_object() if stream is not None else None
-    if not isinstance(stream, StreamObject) or (
-            "/FontFile3" in descriptor and stream.get("/Subtype") != "/OpenType"):
-        return None  # Type 1 and bare CFF: not read here
+    stream = font_program(use.font)
+    if stream is None or stream.get("/Subtype") in ("/Type1C", "/CIDFontType0C"):
+        return None  # bare CFF: not read here (Type 1 programs fail to load below)
     try:
         font = TTFont(io.BytesIO(stream.get_data()), lazy=True)
         count = font["maxp"].numGlyphs

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pypdf.generic import StreamObject
 
-from .colour import intent_space
+from .colour import intent_space, output_profile
 from .content import Name
 from .document import Document, colour_family, named, operations
 from .report import Finding, Options
@@ -34,8 +34,7 @@ def ink_limit(document: Document, options: Options) -> float | None:
         return None
     from ..compose.pictures import profile_ink
 
-    intents = document.catalog["/OutputIntents"].get_object()
-    profile = intents[0].get_object()["/DestOutputProfile"].get_object()
+    profile = output_profile(document)
     try:
         return profile_ink(profile.get_data())
     except Exception:  # a profile LittleCMS cannot use: structure reports it

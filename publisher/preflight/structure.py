@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
-from .document import Document
+from .document import Document, font_program
 from .report import Finding, Options
 
 # Highest header version each target allows (PDF/X-4 is based on PDF 1.6, X-1a:2003 on 1.4).
@@ -51,7 +51,7 @@ def _font_names(document: Document, options: Options) -> Iterator[Finding]:
             continue
         for font in _fonts(page.obj.get("/Resources"), seen, 0):
             name = str(font.get("/BaseFont", ""))
-            program = _program_of(font, resolve=False)
+            program = font_program(font, resolve=False)
             if program is not None and name:
                 key = (program.idnum, program.generation) if hasattr(program, "idnum") \
                     else id(program)
@@ -92,23 +92,6 @@ def _fonts(resources, seen: set[int], depth: int):
             elif item.get("/Subtype") == "/Form":
                 yield from _fonts(item.get("/Resources"), seen, depth + 1)
 
-
-def _program_of(font: DictionaryObject, resolve: bool = True):
-    """The font's embedded program: the stream, or (``resolve`` off) the reference to it,
-    which identifies it without reading it."""
-    kids = font.get("/DescendantFonts")
-    target = kids.get_object()[0].get_object() if kids is not None else font
-    descriptor = target.get("/FontDescriptor")
-    descriptor = descriptor.get_object() if descriptor is not None else None
-    if not isinstance(descriptor, DictionaryObject):
-        return None
-    for key in ("/FontFile2", "/FontFile3", "/FontFile"):
-        if key in descriptor:
-            if not resolve:
-                return descriptor.raw_get(key)
-            program = descriptor[key].get_object()
-            return program if isinstance(program, StreamObject) else None
-    return None
 
 
 def check_page_structure(document: Document, options: Options) -> Iterator[Finding]:
