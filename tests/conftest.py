@@ -64,3 +64,22 @@ def brochures(built) -> list[Path]:
 @pytest.fixture(scope="session")
 def all_pdfs(booklet, brochures) -> list[Path]:
     return [booklet, *brochures]
+
+
+@pytest.fixture(scope="session")
+def real(tmp_path_factory):
+    """The realistic project (tests/realistic.py: photos, logos, a table, footnotes), built
+    once per layout, both editions: layout → (project, result)."""
+    from .realistic import make_realistic
+    from .test_layouts import use_layout
+
+    built = {}
+
+    def get(layout: str):
+        if layout not in built:
+            project = copy_project(tmp_path_factory.mktemp(f"real-{layout}"))
+            make_realistic(project, compact=layout == "trifold")
+            use_layout(project, layout)
+            built[layout] = project, build(project)
+        return built[layout]
+    return get

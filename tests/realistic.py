@@ -164,8 +164,10 @@ short_name: NUT
 standfirst: A forum that brings together engineers, teachers and students from around the world.
 image: ../images/president.jpg
 image_caption: President Łukasz Nowak on the main campus
+image_alt: President Łukasz Nowak, in a dark suit, in front of the main building
 image_focus: 50% 28%
 logo: ../images/logo.png
+logo_alt: Logo of Northbridge University of Technology
 signatories:
   - name: Łukasz Nowak
     role: President, Northbridge University of Technology
@@ -180,7 +182,9 @@ SHORT = """\
 title: A Note from the Dean
 institution: School of Civil Engineering
 logo: ../images/logo.svg
+logo_alt: Logo of the School of Civil Engineering
 image: ../images/dean.jpg
+image_alt: Dean Amélie Fontaine
 signatories:
   - name: Amélie Fontaine
     role: Dean of Civil Engineering
@@ -225,7 +229,9 @@ def make_realistic(project: Path, *, compact: bool = False) -> Path:
     logo_svg(images / "logo.svg")
     logo_pdf(images / "organiser.pdf")
     config = project / "content/publication.yaml"
-    config.write_text(config.read_text().replace("\nevent:", "\nlogo: images/organiser.pdf\nevent:", 1))
+    config.write_text(config.read_text().replace(
+        "\nevent:", "\nlogo: images/organiser.pdf\nlogo_alt: Logo of the forum's organiser"
+        "\nevent:", 1))
     signature_png(images / "signature.png")
     messages = project / "content/messages"
     (messages / "president-welcome.md").write_text(FRONT + (COMPACT if compact else BODY))

@@ -107,7 +107,7 @@ def test_error_while_rendering_the_booklet_keeps_the_brochures(project):
     """Brochures render fine, the booklet's template breaks: nothing at all is replaced."""
     template = project / "layouts/base/contents.html"
     edit(template, "{{ message.title }}", "{{ message.titel }}")
-    fails_cleanly(project, "layouts/base/contents.html:12:", "'titel' is undefined")
+    fails_cleanly(project, "layouts/base/contents.html:13:", "'titel' is undefined")
 
 
 def test_outputs_are_replaced_only_by_a_complete_build(project):

@@ -68,7 +68,7 @@ def save_with_notes(document, path) -> None:
             target.writestr(name, data)
 
 
-def word_message(path, *, signed: bool = True, title: bool = True):
+def word_message(path, *, signed: bool = True, title: bool = True, described: bool = True):
     document = Document()
     if title:
         document.add_heading("Welcome from the Vice-Chancellor", level=1)
@@ -87,7 +87,9 @@ def word_message(path, *, signed: bool = True, title: bool = True):
     table = document.add_table(rows=3, cols=2)
     for row, (year, count) in enumerate([("Year", "Partners"), ("2024", "55"), ("2025", "63")]):
         table.cell(row, 0).text, table.cell(row, 1).text = year, count
-    document.add_picture(io.BytesIO(picture_bytes()), width=Cm(10))
+    picture = document.add_picture(io.BytesIO(picture_bytes()), width=Cm(10))
+    if described:  # Word's "Alt Text" pane
+        picture._inline.docPr.set("descr", "The new campus by the river")
     document.add_paragraph("We look forward to three days of discussion. Prices rose 5 * 2 "
                            "[sic] <b> in 2025.")
     if signed:
@@ -118,7 +120,7 @@ def test_a_word_document_becomes_a_message_that_builds(tmp_path):
     assert "| Year | Partners |" in text and "|---|---|" in text
     assert "[^1]" in text and "[^1]: Opened in September 2026." in text
     pictures = list((project / "content/images").glob("*"))
-    assert len(pictures) == 1 and f"](../images/{pictures[0].name})" in text
+    assert len(pictures) == 1 and f"![The new campus by the river](../images/{pictures[0].name})" in text
     assert "Yours sincerely," in text and "Prof. Margaret Okafor" not in text.split("---")[-1]
 
     built = build(project)
@@ -143,6 +145,18 @@ def test_what_cannot_be_guessed_is_todo_and_stops_the_build(tmp_path):
     message = project / "content/messages/letter.md"
     assert message.read_text().count("TODO") == 3
     fails_cleanly(project, "letter.md", "title")
+
+    # A picture Word has no alt text for: to describe, and the build stops at its line.
+    docx = word_message(tmp_path / "undescribed.docx", described=False)
+    result = publisher("import", str(docx), "--project", str(project), "--name", "undescribed",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "to do" in result.stdout and "description of undescribed-1" in result.stdout
+    message.unlink()
+    message = project / "content/messages/undescribed.md"
+    line = next(n for n, text in enumerate(message.read_text().splitlines(), 1)
+                if text.startswith("![]("))
+    fails_cleanly(project, f"undescribed.md:{line}:", "no alt text")
 
 
 def test_import_never_overwrites(tmp_path):

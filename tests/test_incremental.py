@@ -195,7 +195,7 @@ def test_swapped_or_replaced_cache_entries_are_never_shipped(project):
     entry.write_bytes(hostile)
     (project / "out/brochures/bjut-leadership.pdf").unlink()
     result = build(project, jobs=1, check=False)
-    assert result.rendered == 1 and result.notes == [
+    assert result.rendered == 1 and [note for note in result.notes if "digest" in note] == [
         "the cached brochure bjut-leadership did not match its digest: rendered again"]
     assert outputs(project) == before
 
@@ -203,7 +203,7 @@ def test_swapped_or_replaced_cache_entries_are_never_shipped(project):
 def test_reports_of_reused_brochures_are_kept_or_made(project):
     # The fixture built without checks: the next build checks every output all the same.
     result = build(project, jobs=1)
-    assert result.rendered == 0 and len(result.reports) == 3
+    assert result.rendered == 0 and len(result.reports) == 6
     assert [r.path for r in result.reports] == [o.path for o in result.outputs]
     assert all(not report.rows() for report in result.reports)
 

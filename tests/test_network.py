@@ -71,7 +71,7 @@ def test_an_allowed_host_serves_pictures_to_content_and_css(project, media, list
     _, connections = listener
     before = len(connections)
     allow(project, host)
-    front_matter(project, f"image: http://{host}/photo.png")
+    front_matter(project, f"image: http://{host}/photo.png\nimage_alt: The campus")
     extra_css(project, f".cover {{ background: url(http://{host}/texture.png) }}")
     result = publisher("build", cwd=project)
     assert result.returncode == 0, result.stderr
@@ -96,7 +96,7 @@ def test_anything_else_on_the_network_is_refused(case, fragments, project, media
     if case != "not named":
         allow(project, host if case != "other port" else f"{name}:{int(port) + 1}")
     image = {"redirect elsewhere": "/moved", "missing file": "/none.png"}.get(case, "/photo.png")
-    front_matter(project, f"image: http://{host}{image}")
+    front_matter(project, f"image: http://{host}{image}\nimage_alt: The campus")
     fails_cleanly(project, *fragments)
     assert len(connections) == before, "connected to a host that is not allowed"
 

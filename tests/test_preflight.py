@@ -287,7 +287,7 @@ def test_check_command_table_json_and_exit_status(corpus, tmp_path):
                        cwd=tmp_path)
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["version"] == 2 and report["errors"] == 1 and report["warnings"] == 1
+    assert report["version"] == 3 and report["errors"] == 1 and report["warnings"] == 1
     first = report["files"][0]
     assert first["file"] == str(faulty_pdf) and first["pages"] == 1
     assert first["findings"] == [{
@@ -330,7 +330,7 @@ def test_build_reports_preflight_errors_and_exits_1(tmp_path):
     Image.new("RGB", (120, 80), (30, 90, 160)).save(project / "content/images/logo.png")
     message = project / "content/messages/bjut-leadership.md"
     message.write_text(message.read_text().replace(
-        "language: en\n", "language: en\nimage: ../images/logo.png\n", 1))
+        "language: en\n", "language: en\nimage: ../images/logo.png\nimage_alt: \"\"\n", 1))
     result = publisher("build", cwd=project)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "images.resolution" in result.stdout and "not ready for print" in result.stdout

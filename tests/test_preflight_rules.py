@@ -281,12 +281,16 @@ def test_the_booklet_and_its_imposed_sheets_name_each_font_program_once(built, t
     # poppler agrees: pdffonts lists no name twice with different objects
     from . import pdftools
 
+    # poppler lists a font per part, each naming the one merged program of its face
     rows = pdftools.fonts(booklet)
-    assert len({row["name"] for row in rows}) == len(rows)
+    assert {row["name"] for row in rows} == {name.lstrip("/") for name in
+                                              _names_to_programs(booklet)}
 
 
 def test_two_programs_under_one_name_are_found(built):
-    writer = PdfWriter(clone_from=built[1].booklet.path)
+    writer = PdfWriter()  # two files merged as they are: each keeps its own subsets
+    for brochure in built[1].brochures:
+        writer.append(brochure.path)
     fonts: dict[str, dict[str, object]] = {}  # family → name → font
     for page in writer.pages:
         for reference in page["/Resources"]["/Font"].values():
@@ -297,8 +301,10 @@ def test_two_programs_under_one_name_are_found(built):
     same = list(named.values())
     same[1][NameObject("/BaseFont")] = same[0]["/BaseFont"]  # as a careless merge leaves it
     findings = preflight(Path("x.pdf"), data=_written(writer)).findings
-    assert {f.check for f in findings} == {"fonts.duplicate-name"}
-    assert family in findings[0].message
+    # (pypdf's merge also drops the PDF/X keys: found too, but not the subject here)
+    found = [f for f in findings if f.check.startswith("fonts.")]
+    assert {f.check for f in found} == {"fonts.duplicate-name"}
+    assert family in found[0].message
 
 
 # -- small type on several plates --------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_an_rgb_picture_is_printed_in_cmyk_and_bleeds_off_the_cover(tmp_path):
     Image.new("RGB", (600, 400), (200, 30, 40)).save(project / "content/images/campus.png")
     message = project / "content/messages/bjut-leadership.md"
     message.write_text(message.read_text().replace(
-        "language: en\n", "language: en\nimage: ../images/campus.png\n", 1))
+        "language: en\n", "language: en\nimage: ../images/campus.png\nimage_alt: The campus in red\n", 1))
     build(project)
     brochure = project / "out/brochures/bjut-leadership.pdf"
     rows = pdftools.run("pdfimages", "-list", str(brochure)).splitlines()[2:]

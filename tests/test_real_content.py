@@ -10,30 +10,11 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from publisher.build import build
 
 from . import pdftools
-from .conftest import copy_project
-from .realistic import make_realistic
-from .test_layouts import use_layout
 
 LAYOUTS = ["classic", "modern", "trifold", "letter"]
 SYNTAX = ["**", "[^", "](", "|---", "![", "{.", "| Year", "#"]
-
-
-@pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    """The realistic project built once per layout: layout → (project, result)."""
-    built = {}
-
-    def get(layout: str):
-        if layout not in built:
-            project = copy_project(tmp_path_factory.mktemp(f"real-{layout}"))
-            make_realistic(project, compact=layout == "trifold")
-            use_layout(project, layout)
-            built[layout] = project, build(project)
-        return built[layout]
-    return get
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -113,8 +94,9 @@ def test_the_cover_photo_is_never_under_the_title(layout, real):
     xml = pdftools.run("pdftotext", "-bbox", "-f", "1", "-l", "1", str(brochure), "-")
     words = [tuple(float(v) for v in found[:4]) for found in re.findall(
         r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<',
-        xml) if found[4] in ("Welcome", "President")]
-    assert len(words) == 2, xml[:2000]
+        xml) if "Welcome" in found[4] or "President" in found[4]]
+    # Two words, or one: a letter-spaced title reads as its words together (ActualText).
+    assert words and len(words) <= 2, xml[:2000]
     scale = 100 / 72
     image = rendered(brochure, scale).convert("RGB")
     for box in words:

@@ -18,12 +18,13 @@ def main() -> None:
         try:
             command()
         except SystemExit as done:
-            if done.code == INTERRUPTED:
+            workshop = sys.modules.get("publisher.build.workshop")
+            if done.code == INTERRUPTED or getattr(workshop, "stranded", False):
                 # Stopped: the render pool's thread may wait for a worker that was killed
                 # mid-reply, and Python's exit would wait for that thread for ever.
                 sys.stdout.flush()
                 sys.stderr.flush()
-                os._exit(INTERRUPTED)
+                os._exit(done.code if isinstance(done.code, int) else 1)
             raise
 
 

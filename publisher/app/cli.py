@@ -123,12 +123,15 @@ def main(ctx: click.Context, debug: bool) -> None:
               help="Send the renders to a Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--no-daemon", is_flag=True,
               help="Build in this process, not in the warm build server.")
+@click.option("--edition", "editions", multiple=True, type=click.Choice(("print", "screen")),
+              help="Build this edition only: print (out/) or screen (out/screen/); may be "
+                   "given twice [default: publication.yaml's editions, both unless set].")
 @click.pass_context
 def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
           verbose: bool, no_check: bool, jobs: int | None, oversubscribe: bool, force: bool,
           data: Path | None,
           message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
-          scheduler: str | None, no_daemon: bool) -> None:
+          scheduler: str | None, no_daemon: bool, editions: tuple[str, ...]) -> None:
     """Build every brochure and the booklet of PROJECT, then preflight them.
 
     Exits 1 when the content or layout has an error, or when preflight finds one."""
@@ -142,7 +145,8 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
         _run(ctx, lambda: check_out_folder(root, out_dir), root)
     if not (no_daemon or scheduler or ctx.obj.get("debug")) and daemon.enabled() \
             and _invoked_as_command() \
-            and (force or data is not None or not up_to_date(root, out_dir, not no_check)):
+            and (force or data is not None
+                 or not up_to_date(root, out_dir, not no_check, editions)):
         # Something must be rendered: the warm build server does it without importing
         # WeasyPrint again; without one, build here and leave one behind for the next build.
         status = daemon.delegate(sys.argv[1:])
@@ -150,12 +154,13 @@ def build(ctx: click.Context, project: Path, out_dir: Path | None, quiet: bool,
             sys.exit(status)
         try:
             _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data,
-                   message_slug, key, combined, combined_only, scheduler, oversubscribe)
+                   message_slug, key, combined, combined_only, scheduler, oversubscribe,
+                   editions)
         finally:
             daemon.spawn()
         return
     _build(ctx, root, out_dir, quiet, verbose, no_check, jobs, force, data, message_slug, key,
-           combined, combined_only, scheduler, oversubscribe)
+           combined, combined_only, scheduler, oversubscribe, editions)
 
 
 def _invoked_as_command() -> bool:
@@ -166,7 +171,8 @@ def _invoked_as_command() -> bool:
 def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, verbose: bool,
            no_check: bool, jobs: int | None, force: bool, data: Path | None,
            message_slug: str | None, key: str | None, combined: bool, combined_only: bool,
-           scheduler: str | None, oversubscribe: bool = False) -> None:
+           scheduler: str | None, oversubscribe: bool = False,
+           editions: tuple[str, ...] = ()) -> None:
     from ..build import build as run_build
 
     if verbose:
@@ -196,7 +202,7 @@ def _build(ctx: click.Context, root: Path, out_dir: Path | None, quiet: bool, ve
         result = _run(ctx, lambda: run_build(root, out_dir, progress=progress,
                                              check=not no_check, jobs=jobs, force=force,
                                              oversubscribe=oversubscribe,
-                                             scheduler=scheduler), root)
+                                             scheduler=scheduler, editions=editions), root)
     if not quiet:
         if result.up_to_date:
             out.print("nothing changed since the last build: the PDFs are up to date")
@@ -381,7 +387,7 @@ def import_command(ctx: click.Context, document: Path, project: Path, slug: str 
     out.print(f"created {_show(result.path)}{pictures}")
     if result.todo:
         out.print(f"[yellow]to do[/]: fill in {', '.join(result.todo)} in {_show(result.path)} "
-                  "(marked TODO; the build stops there until it is done)")
+                  "(the build stops at each until it is done)")
     out.print("check the text against the original, then: publisher build")
 
 
@@ -389,7 +395,8 @@ def import_command(ctx: click.Context, document: Path, project: Path, slug: str 
 @click.argument("pdfs", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--target", type=click.Choice(TARGETS, case_sensitive=False), default="pdf/x-4",
-              show_default=True, help="The PDF/X standard the print shop asked for.")
+              show_default=True, help="The standard to check against: the PDF/X the print "
+              "shop asked for, or pdf/ua-1 for screen files (accessibility).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
 @click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Check fonts and safe margin against this project's layout and settings.")
@@ -408,11 +415,14 @@ def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool
           project: Path | None, fonts: tuple[str, ...], safe_margin: float | None,
           min_bleed: float | None, no_fold: bool, total_ink: float | None,
           small_text: float | None) -> None:
-    """Preflight PDF files for print: boxes, bleed, fonts, images, colour, PDF/X, folding.
+    """Preflight PDF files for print: boxes, bleed, fonts, images, colour, PDF/X, folding;
+    or with --target pdf/ua-1, check screen files for accessibility (PDF/UA-1).
 
     Exits 0 when no file has errors, 1 when one has (warnings do not count)."""
     from ..preflight import Options, preflight
+    from ..preflight.accessibility import validate_here
 
+    validate_here()  # this command starts no render workers
     options = Options(target=target.lower(), fold=not no_fold)
     if project is not None:
         from ..build import preflight_options
@@ -529,7 +539,12 @@ def _print_reports(reports, *, quiet: bool = False, summary_only: bool = False,
         out.print(table)
     files = len(reports) if files is None else files
     if files and (not quiet or errors):
-        verdict = "[bold red]not ready for print[/]" if errors else "[green]ready for print[/]"
+        # What the files are for: press (PDF/X) or screens (PDF/UA), or both.
+        uses = " and ".join(dict.fromkeys(
+            "screen" if report.target == "pdf/ua-1" else "print"
+            for report in sorted(reports, key=lambda r: r.target == "pdf/ua-1"))) or "print"
+        verdict = f"[bold red]not ready for {uses}[/]" if errors \
+            else f"[green]ready for {uses}[/]"
         counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         out.print(f"preflight: {files} file{'s' * (files != 1)}, {counts}: "
                   f"{verdict}")

@@ -89,9 +89,11 @@ class Preview:
             out = self.folder / "out"
             try:
                 result = build(self.root, out, workshops=self.workshops)
-                documents = [self._document(result.booklet.path, "Booklet", version)]
+                # The print edition when it is built, else the screen edition.
+                shown = result.booklet or result.screen_booklet
+                documents = [self._document(shown.path, "Booklet", version)]
                 documents += [self._document(o.path, o.path.stem, version)
-                              for o in result.brochures]
+                              for o in result.brochures or result.screen_brochures]
                 findings = [f"{report.path.name}: {row.severity}: {row.message} "
                             f"(fix: {row.fix})" for report in result.reports
                             for row in report.rows()]

@@ -28,6 +28,9 @@ class Output:
 class BuildResult:
     brochures: list[Output] = field(default_factory=list)
     booklet: Output | None = None
+    # The screen edition (out/screen/): the same pages, tagged PDF/UA-1, in sRGB.
+    screen_brochures: list[Output] = field(default_factory=list)
+    screen_booklet: Output | None = None
     reports: list[Report] = field(default_factory=list)  # preflight of every output
     up_to_date: bool = False     # nothing changed: nothing was rendered or written
     rendered: int = 0            # parts rendered (the rest came from the cache)
@@ -38,7 +41,8 @@ class BuildResult:
 
     @property
     def outputs(self) -> list[Output]:
-        return [*self.brochures, *([self.booklet] if self.booklet else [])]
+        return [*self.brochures, *([self.booklet] if self.booklet else []),
+                *self.screen_brochures, *([self.screen_booklet] if self.screen_booklet else [])]
 
 
 Progress = Callable[[str, int, int], None]
@@ -48,7 +52,7 @@ def build(root: Path, out: Path | None = None,
           progress: Progress = lambda step, done, total: None, *,
           check: bool = True, jobs: int | None = None, force: bool = False,
           workshops=None, scheduler: str | None = None,
-          oversubscribe: bool = False) -> BuildResult:
+          oversubscribe: bool = False, editions: tuple[str, ...] = ()) -> BuildResult:
     """Build every brochure and the booklet of the project at ``root`` into ``out``.
 
     ``progress(step, done, total)`` is called before each step and once at the end. ``jobs``
@@ -57,6 +61,7 @@ def build(root: Path, out: Path | None = None,
     everything again instead of reusing the cache. ``workshops`` keeps renderers warm between
     builds (``publisher serve``); by default they are started for this build and stopped.
     ``scheduler``, a Dask scheduler's address, sends the renders to that cluster instead.
+    ``editions`` ("print", "screen"): which to write; none given, publication.yaml's.
 
     Everything is read and checked before anything is rendered, and nothing is written until
     everything is rendered: on any error the previous outputs stay as they were. With
@@ -64,7 +69,7 @@ def build(root: Path, out: Path | None = None,
     root = Path(root).resolve()
     out = Path(out) if out is not None else root / "out"
     cache = Cache(root, read=not force)
-    inputs = inputs_digest(root, out, check)
+    inputs = inputs_digest(root, out, check, editions)
     record = cache.record()
     if not force and _unchanged(out, inputs, record):
         progress("done", 1, 1)
@@ -84,7 +89,12 @@ def build(root: Path, out: Path | None = None,
     layout = Layout(project)
     profile = load_profile(project)
     spec = press_spec(project, profile, layout)
-    keys = _Keys(project, messages, layout, spec)
+    editions = tuple(editions or project.publication.editions)
+    if "screen" in editions:
+        from ..sources.content import check_alt_texts
+
+        check_alt_texts(project, messages)
+    keys = _Keys(project, messages, layout, spec, screen="screen" in editions)
     with BuildLock(out):  # one build at a time writes to ``out``
         own = workshops is None
         if own and scheduler:
@@ -105,7 +115,7 @@ def build(root: Path, out: Path | None = None,
             workshops.reset(spec.date)
         try:
             result = _render_and_write(project, messages, layout, spec, keys, cache,
-                                       workshops, out, progress, check)
+                                       workshops, out, progress, check, editions)
         except BaseException:
             if own:
                 workshops.close(stop=True)  # no worker goes on rendering for nobody
@@ -123,17 +133,20 @@ def build(root: Path, out: Path | None = None,
     return result
 
 
-def up_to_date(root: Path, out: Path | None = None, check: bool = True) -> bool:
+def up_to_date(root: Path, out: Path | None = None, check: bool = True,
+               editions: tuple[str, ...] = ()) -> bool:
     """Whether a build would find nothing changed (and so render nothing)."""
-    return last_build(root, out, check) is not None
+    return last_build(root, out, check, editions) is not None
 
 
-def last_build(root: Path, out: Path | None = None, check: bool = True) -> Record | None:
+def last_build(root: Path, out: Path | None = None, check: bool = True,
+               editions: tuple[str, ...] = ()) -> Record | None:
     """The record of the last build, if a build now would find nothing changed."""
     root = Path(root).resolve()
     out = Path(out) if out is not None else root / "out"
     record = Cache(root).record()
-    return record if _unchanged(out, inputs_digest(root, out, check), record) else None
+    return record if _unchanged(out, inputs_digest(root, out, check, editions), record) \
+        else None
 
 
 def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
@@ -141,7 +154,8 @@ def _unchanged(out: Path, inputs: str, record: Record | None) -> bool:
 
 
 def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache, workshops,
-                      out: Path, progress: Progress, check: bool) -> BuildResult:
+                      out: Path, progress: Progress, check: bool,
+                      editions: tuple[str, ...]) -> BuildResult:
     from ..errors import PublisherError
     from ..press import booklet
     from ..press.parts import Part
@@ -151,9 +165,11 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
     from .workshop import result as result_of
 
     sheets = layout.single_sheets  # letterfolds and letters: a collection, no booklet
-    # Steps: brochures; the booklet's front, back, messages, contents and assembly; checks.
+    printed, screen = "print" in editions, "screen" in editions
+    # Steps: brochures; the booklet's front, back, messages, contents and assembly (and the
+    # screen edition's); checks.
     total = len(messages) + (1 if sheets else len(messages) + 3) + (1 if check else 0) \
-        + (0 if sheets or len(messages) <= FRONT_GUESS_UP_TO else 1)
+        + (0 if sheets or len(messages) <= FRONT_GUESS_UP_TO else 1) + (screen and printed)
     result = BuildResult()
     done = 0
 
@@ -163,9 +179,14 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
         """Keep a part's facts, not its bytes: those are in the cache (and a brochure in the
         staging folder), loaded again where needed. Memory stays flat in the message count."""
         if name.startswith("brochure:"):
-            staging.write(f"brochures/{name.removeprefix('brochure:')}.pdf", part.pdf)
+            slug = name.removeprefix("brochure:")
+            if printed:
+                staging.write(f"brochures/{slug}.pdf", part.pdf)
+            if screen:
+                staging.write(f"screen/brochures/{slug}.pdf", part.screen)
         stored[name] = key
-        return Part(b"", part.pages, part.body_pages, b"", part.report)
+        return Part(b"", part.pages, part.body_pages, b"", part.report,
+                    screen_report=part.screen_report)
 
     def parts(tasks: dict[str, tuple[Job, str]]) -> dict[str, Part]:
         """Each task's part: from the cache, else rendered (all at once, in parallel)."""
@@ -179,10 +200,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                                         "rendered again")
                 waiting.append((name, task, key))
                 continue
-            header, blobs = cached
-            found[name] = light(name, key, Part(blobs[0], header["pages"],
-                                                header["body_pages"], blobs[1],
-                                                header.get("report")))
+            found[name] = light(name, key, _part(*cached))
             progress(_label(name) + " (cached)", done, total)
             result.reused += 1
             done += 1
@@ -198,8 +216,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             del future
             if name.startswith("booklet contents") and len(messages) > LONG_CONTENTS:
                 workshops.renew()  # a long contents leaves its worker large
-            cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
-                            "report": part.report}, [part.pdf, part.raw])
+            _store(cache, key, part)
             found[name] = light(name, key, part)
             result.rendered += 1
             done += 1
@@ -211,9 +228,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             raise PublisherError("a part this build rendered changed in the build cache while "
                                  "the build ran", path=cache.folder,
                                  fix="run the build again, one at a time per project")
-        header, blobs = loaded
-        return Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
-                    header.get("report"))
+        return _part(*loaded)
 
     with Staging(out) as staging:
         # 1. Brochures (preflighted where they are made).
@@ -225,19 +240,21 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             # are rendered at their right folios the first time. First: the longest job,
             # while the workers are fresh.
             placeholder = tuple((m.slug, 999) for m in messages)
-            tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder,)),
+            tasks["booklet contents"] = (Job(jobs.booklet_front, (placeholder, screen)),
                                          keys.front(dict(placeholder)))
-        tasks.update({f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options)),
+        tasks.update({f"brochure:{m.slug}": (Job(jobs.brochure, (m.slug, options, screen)),
                                              keys.brochure(m)) for m in messages})
         first = parts(tasks)
         brochures = {m.slug: first[f"brochure:{m.slug}"] for m in messages}
 
         if sheets:
             workshops.rest()
-            progress("booklet", done, total)
-            done += 1
-            with staging.open("booklet.pdf") as file:
-                plan = booklet.collection(messages, _Loading(load, "brochure:{}"), spec, file)
+            for edition in editions:
+                progress("booklet" if edition == "print" else "screen booklet", done, total)
+                done += 1
+                with staging.open(BOOKLETS[edition]) as file:
+                    plan = booklet.collection(messages, _Loading(load, "brochure:{}"), spec,
+                                              file, screen=edition == "screen")
         else:
             # 2. The messages at their folios, and the front matter with the contents. A
             # message takes as many pages in the booklet as in its brochure (the same text
@@ -253,13 +270,14 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
             back = None  # the back cover depends on nothing: it fills a worker's idle turn
             for _attempt in range(len(messages) + 3):
                 starts = booklet.plan_starts(messages, measured, lengths)
-                wanted = {f"booklet:{slug}@{folio}": (Job(jobs.booklet_part, (slug, folio)),
+                wanted = {f"booklet:{slug}@{folio}": (Job(jobs.booklet_part,
+                                                          (slug, folio, screen)),
                                                       keys.part(slug, folio))
                           for slug, folio in starts.items() if (slug, folio) not in rendered}
                 plan_key = tuple(starts.items())
                 front_name = f"booklet contents@{len(fronts)}"
                 if plan_key not in fronts:
-                    front = {front_name: (Job(jobs.booklet_front, (plan_key,)),
+                    front = {front_name: (Job(jobs.booklet_front, (plan_key, screen)),
                                           keys.front(starts))}
                     if len(messages) > LONG_CONTENTS:
                         # A long contents: the longest job, first, on fresh workers.
@@ -268,7 +286,7 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                     else:
                         wanted.update(front)
                 if back is None:
-                    wanted["booklet back"] = (Job(jobs.booklet_back), keys.back())
+                    wanted["booklet back"] = (Job(jobs.booklet_back, (screen,)), keys.back())
                 for name, part in parts(wanted).items():
                     if name == front_name:
                         fronts[plan_key] = name
@@ -284,36 +302,87 @@ def _render_and_write(project, messages, layout, spec, keys: _Keys, cache: Cache
                     break
                 lengths, measured = actual, front_pages
             workshops.rest()
-            progress("booklet", done, total)
-            done += 1
             at = {message.slug: f"booklet:{message.slug}@{starts[message.slug]}"
                   for message in messages}
-            with staging.open("booklet.pdf") as file:
-                plan = booklet.assemble(messages, load(fronts[plan_key]),
-                                        _Loading(load, at.__getitem__), load("booklet back"),
-                                        starts, spec, layout, file)
+            fonts = booklet.shared_fonts(messages, load(fronts[plan_key]),
+                                         _Loading(load, at.__getitem__), load("booklet back"),
+                                         screen=not printed)
+            for edition in editions:
+                progress("booklet" if edition == "print" else "screen booklet", done, total)
+                done += 1
+                with staging.open(BOOKLETS[edition]) as file:
+                    plan = booklet.assemble(messages, load(fronts[plan_key]),
+                                            _Loading(load, at.__getitem__),
+                                            load("booklet back"), starts, spec, layout, file,
+                                            screen=edition == "screen", fonts=fonts)
+                before, after = plan.fonts
+                if before:
+                    result.notes.append(
+                        f"{BOOKLETS[edition]}: the parts' font subsets ({before // 1024} KB) "
+                        f"merged into one program per face ({after // 1024} KB)")
         for message in messages:
-            result.brochures.append(Output(out / f"brochures/{message.slug}.pdf",
-                                           brochures[message.slug].pages))
-        result.booklet = Output(out / "booklet.pdf", plan.pages)
-        staging.commit(prune=("brochures",))
+            pages = brochures[message.slug].pages
+            if printed:
+                result.brochures.append(Output(out / f"brochures/{message.slug}.pdf", pages))
+            if screen:
+                result.screen_brochures.append(
+                    Output(out / f"screen/brochures/{message.slug}.pdf", pages))
+        if printed:
+            result.booklet = Output(out / BOOKLETS["print"], plan.pages)
+        if screen:
+            result.screen_booklet = Output(out / BOOKLETS["screen"], plan.pages)
+        # Earlier files of publisher's that this build did not write go: a deleted message's
+        # brochure, an edition no longer asked for.
+        staging.commit(prune=("brochures", "screen", BOOKLETS["print"]))
 
     if check:
         # Brochures were checked when they were made (and their reports cached with them);
         # the booklet is checked now.
-        progress("checking booklet.pdf", done, total)
-        for output, message in zip(result.brochures, messages, strict=True):
-            report = brochures[message.slug].report
-            if report is None:  # made by a build without checks: check it now, keep it
-                report = preflight(output.path, options).as_dict()
-                part = load(f"brochure:{message.slug}")
-                cache.put(keys.brochure(message), {"pages": part.pages,
-                          "body_pages": part.body_pages, "report": report},
-                          [part.pdf, part.raw])
-            result.reports.append(Report.from_dict({**report, "file": str(output.path)}))
-        result.reports.append(preflight(result.booklet.path, options))
+        progress("checking the booklet", done, total)
+        from .jobs import SCREEN_CHECK
+
+        for message in messages:
+            part = brochures[message.slug]
+            if (printed and part.report is None) or (screen and part.screen_report is None):
+                # Made by a build without checks: check it now, keep the report.
+                full = load(f"brochure:{message.slug}")
+                if printed and part.report is None:
+                    full.report = part.report = preflight(
+                        out / f"brochures/{message.slug}.pdf", options).as_dict()
+                if screen and part.screen_report is None:
+                    full.screen_report = part.screen_report = preflight(
+                        out / f"screen/brochures/{message.slug}.pdf", SCREEN_CHECK).as_dict()
+                _store(cache, keys.brochure(message), full)
+        for output, message in zip(result.brochures, messages):
+            result.reports.append(Report.from_dict({**brochures[message.slug].report,
+                                                    "file": str(output.path)}))
+        if result.booklet:
+            result.reports.append(preflight(result.booklet.path, options))
+        for output, message in zip(result.screen_brochures, messages):
+            result.reports.append(Report.from_dict({**brochures[message.slug].screen_report,
+                                                    "file": str(output.path)}))
+        if result.screen_booklet:
+            result.reports.append(preflight(result.screen_booklet.path, SCREEN_CHECK))
     progress("done", total, total)
     return result
+
+
+BOOKLETS = {"print": "booklet.pdf", "screen": "screen/booklet.pdf"}
+
+
+def _part(header: dict, blobs: list[bytes]):
+    """A part as the cache holds it: its facts, print file, unfinished pages, screen file."""
+    from ..press.parts import Part
+
+    return Part(blobs[0], header["pages"], header["body_pages"], blobs[1],
+                header.get("report"), blobs[2] if len(blobs) > 2 else b"",
+                header.get("screen_report"))
+
+
+def _store(cache: Cache, key: str, part) -> None:
+    cache.put(key, {"pages": part.pages, "body_pages": part.body_pages,
+                    "report": part.report, "screen_report": part.screen_report},
+              [part.pdf, part.raw, part.screen])
 
 
 class _Loading:
@@ -342,7 +411,7 @@ def _label(name: str) -> str:
 class _Keys:
     """Cache keys: the digest of everything that goes into each part."""
 
-    def __init__(self, project, messages, layout, spec):
+    def __init__(self, project, messages, layout, spec, *, screen: bool):
         publication = project.publication
         date_fixed = bool(os.environ.get("SOURCE_DATE_EPOCH")) or any(
             isinstance(date, dt.date) for date in (publication.print.date, publication.event.date))
@@ -352,7 +421,9 @@ class _Keys:
             file_digest(layout.publication_logo)
             if isinstance(layout.publication_logo, Path) else b"",
             # A date from the clock would make every build new: parts keep the date they got.
-            spec.date.isoformat() if date_fixed else "")
+            spec.date.isoformat() if date_fixed else "",
+            # Parts made with their screen pages, or without.
+            screen)
         # A picture from the network is keyed by its URL: it is fetched when its parts render.
         self.messages = {m.slug: digest(m.path.read_bytes(),
                                         m.translation.path.read_bytes() if m.translation
@@ -380,8 +451,12 @@ def _from_record(out: Path, record: Record) -> BuildResult:
     result = BuildResult(up_to_date=True)
     for relative, entry in record.outputs.items():
         output = Output(out / relative, entry["pages"])
-        if relative == "booklet.pdf":
+        if relative == BOOKLETS["print"]:
             result.booklet = output
+        elif relative == BOOKLETS["screen"]:
+            result.screen_booklet = output
+        elif relative.startswith("screen/"):
+            result.screen_brochures.append(output)
         else:
             result.brochures.append(output)
     result.reports = [Report.from_dict(data) for data in record.reports]

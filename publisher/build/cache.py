@@ -18,7 +18,8 @@ from .. import SOURCE_FOLDERS, __version__
 from ..hashing import digest, file_digest
 
 FOLDER = ".publisher-cache"
-FORMAT = 3  # 2: entries carry their digest; 3: ink-limited pictures, font tags by program
+FORMAT = 4  # 2: entries carry their digest; 3: ink-limited pictures, font tags by program;
+# 4: parts carry their screen pages
 
 
 def versions() -> dict[str, str]:
@@ -62,10 +63,12 @@ class Record:
     warnings: list[str] = field(default_factory=list)        # content files left out
 
 
-def inputs_digest(root: Path, out: Path, check: bool) -> str:
-    """Everything a build depends on, without parsing any of it."""
+def inputs_digest(root: Path, out: Path, check: bool, editions: tuple[str, ...] = ()) -> str:
+    """Everything a build depends on, without parsing any of it (``editions``: those asked
+    for on the command line; none: publication.yaml's, which the tree digest covers)."""
     return digest(versions(), tree_digest(*(root / name for name in SOURCE_FOLDERS)),
-                  str(out.resolve()), check, os.environ.get("SOURCE_DATE_EPOCH", ""))
+                  str(out.resolve()), check, os.environ.get("SOURCE_DATE_EPOCH", ""),
+                  sorted(editions))
 
 
 class Cache:

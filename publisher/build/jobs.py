@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..preflight import preflight
+from ..preflight import Options, preflight
 from ..press import booklet
 from ..press.brochure import make_brochure
 from ..press.parts import Part
@@ -14,31 +14,38 @@ from ..press.personal import overlay_batch, personal_brochure
 from .workshop import Job
 
 
-def brochure(workshop, slug: str, check=None) -> Part:
-    """A message's brochure, preflighted where it is made when ``check`` (Options) is given."""
+def brochure(workshop, slug: str, check=None, screen: bool = False) -> Part:
+    """A message's brochure (with ``screen``, also its screen edition), preflighted where it
+    is made when ``check`` (Options) is given."""
     part = make_brochure(workshop.messages[slug], workshop.layout, workshop.renderer,
-                         workshop.spec)
+                         workshop.spec, screen=screen)
     if check is not None:
         part.report = preflight(Path("brochures") / f"{slug}.pdf", check,
                                 data=part.pdf).as_dict()
+        if screen:
+            part.screen_report = preflight(Path("screen/brochures") / f"{slug}.pdf",
+                                           SCREEN_CHECK, data=part.screen).as_dict()
     return part
 
 
-def booklet_part(workshop, slug: str, folio: int) -> Part:
+SCREEN_CHECK = Options(target="pdf/ua-1")
+
+
+def booklet_part(workshop, slug: str, folio: int, screen: bool = False) -> Part:
     """One message of the booklet, its first page numbered ``folio``."""
     return booklet.render_part(workshop.messages[slug], folio, workshop.layout,
-                               workshop.renderer)
+                               workshop.renderer, screen)
 
 
-def booklet_front(workshop, starts: tuple[tuple[str, int], ...]) -> Part:
+def booklet_front(workshop, starts: tuple[tuple[str, int], ...], screen: bool = False) -> Part:
     """The booklet's cover and contents, each message listed at its folio in ``starts``."""
     return booklet.render_front(list(workshop.messages.values()), dict(starts),
-                                workshop.layout, workshop.renderer)
+                                workshop.layout, workshop.renderer, screen)
 
 
-def booklet_back(workshop) -> Part:
+def booklet_back(workshop, screen: bool = False) -> Part:
     return booklet.render_back(list(workshop.messages.values()), workshop.layout,
-                               workshop.renderer)
+                               workshop.renderer, screen)
 
 
 def personal(workshop, slug: str, row, check=None, first: bool = False) -> list:

@@ -91,9 +91,11 @@ def _become_worker(parent: int | None) -> None:
     reaches the whole terminal's process group: the build stops its workers itself."""
     import signal
 
+    from ..preflight.accessibility import validate_here
     from ..processes import become_child
 
     become_child(parent)
+    validate_here()  # a worker forks nothing
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -103,9 +105,14 @@ def _run_in_worker(job: Job):
 
 
 def _forking() -> bool:
+    """Whether workers may be forked: no other thread runs here (Python's, or the thread
+    pool the accessibility validator leaves behind, which a fork would inherit locked)."""
+    import sys
     import threading
 
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    validator = sys.modules.get("publisher.preflight.accessibility")
+    return "fork" in multiprocessing.get_all_start_methods() \
+        and threading.active_count() == 1 and not getattr(validator, "used", False)
 
 
 def _context():
@@ -248,9 +255,21 @@ class Workshops:
             # reading for ever (the process exits without it: app/__init__.py).
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.kill()
+            manager = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)
+            # Its thread then closes its wake-up pipe; Python's exit writes to that pipe, and
+            # fails ("Bad file descriptor") if both happen at once. Give the thread a moment;
+            # one that is still stuck makes the command end without waiting for it.
+            if manager is not None:
+                manager.join(timeout=2)
+                if manager.is_alive():
+                    global stranded
+                    stranded = True
             return
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+stranded = False  # a stopped pool's thread did not finish: the process must not wait for it
 
 
 def result(future: Future):

@@ -137,6 +137,25 @@ class Renderer:
         pdf = document.write_pdf(pdf_version="1.6")
         return place_pdf_pictures(pdf, self._pdf_pictures) if self._pdf_pictures else pdf
 
+    def write_screen(self, document, pages=None) -> tuple[bytes, dict[str, str]]:
+        """The tagged PDF/UA-1 file of the same laid-out pages, at trim size: no second
+        layout (the press stage makes it fit for screens, press/screen.py); and the lines
+        of text in another language than the document's, each with its language."""
+        if pages is not None:
+            document = document.copy(pages)
+        languages = other_languages(document)
+        saved = [page.bleed for page in document.pages]
+        try:
+            for page in document.pages:  # the bleed is the press's: a screen shows the trim
+                page.bleed = dict.fromkeys(page.bleed, 0)
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+        finally:
+            for page, bleed in zip(document.pages, saved):
+                page.bleed = bleed
+        if self._pdf_pictures:
+            pdf = place_pdf_pictures(pdf, self._pdf_pictures)
+        return pdf, languages
+
     # -- the sandboxed fetcher ---------------------------------------------------------------
 
     def load(self, url: str, source: Path) -> tuple[bytes, str]:
@@ -280,6 +299,23 @@ def download(url: str, network, source: Path) -> tuple[bytes, str]:
         raise PublisherError(f"{url} is larger than {MAX_DOWNLOAD // 1_000_000} MB",
                              path=source, fix="save a smaller file into the project")
     return data, mime
+
+
+def other_languages(document) -> dict[str, str]:
+    """Each laid-out line of text (a text box) whose language is not the document's → that
+    language. WeasyPrint's tags do not say it; the screen edition puts it on the line's
+    structure element, found by its text."""
+    from weasyprint.formatting_structure import boxes
+
+    main = (document.metadata.lang or "").lower()
+    found: dict[str, str] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TextBox):
+                language = box.style["lang"]
+                if language and language.lower() != main and box.text.strip():
+                    found.setdefault(box.text.strip(), language)
+    return found
 
 
 def _make_fetcher(renderer: Renderer, source: Path):

@@ -46,6 +46,14 @@ def preflight(path: Path, options: Options = Options(), data: bytes | None = Non
             finding = Finding("error", "file.unreadable", f"not a readable PDF ({_said(error)})",
                               "export or save the PDF again from the program that made it")
         return Report(Path(path), 0, options.target, [finding])
+    if options.target == "pdf/ua-1":  # a screen file: the accessibility rules, not press's
+        from .accessibility import check_accessibility
+
+        try:
+            return Report(Path(path), len(document.pages), options.target,
+                          _guarded(check_accessibility, document, options))
+        finally:
+            document.close()
     if not options.fonts:
         # A PDF publisher made names its layout's families: no --project needed.
         from dataclasses import replace

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Literal
 
 MM = 72 / 25.4
-# The JSON report's shape and codes (docs/print-guide.md): 2 added the structure rules.
-REPORT_VERSION = 2
+# The JSON report's shape and codes (docs/print-guide.md): 2 added the structure rules,
+# 3 the accessibility target (pdf/ua-1) and its ua.* codes.
+REPORT_VERSION = 3
 
 Severity = Literal["error", "warning"]
-Target = Literal["pdf/x-4", "pdf/x-1a"]
-TARGETS: tuple[Target, ...] = ("pdf/x-4", "pdf/x-1a")
+Target = Literal["pdf/x-4", "pdf/x-1a", "pdf/ua-1"]
+TARGETS: tuple[Target, ...] = ("pdf/x-4", "pdf/x-1a", "pdf/ua-1")
 
 
 @dataclass(frozen=True)

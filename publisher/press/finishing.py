@@ -195,10 +195,7 @@ def name_subsets(resources, done: set) -> None:
     document, so a booklet of many parts held several programs under one name, and a RIP
     that caches fonts by name can print another part's glyphs. Equal programs keep equal
     names (and the booklet writer then stores them once)."""
-    import hashlib
-    import re
 
-    from pypdf.generic import NameObject
 
     if resources is None:
         return
@@ -227,12 +224,26 @@ def name_subsets(resources, done: set) -> None:
                 None)
             if program is None:
                 continue
-            digest = hashlib.sha256(program.get_data()).digest()
-            tag = "".join(chr(65 + byte % 26) for byte in digest[:6])
-            for holder, key in [*((f, "/BaseFont") for f in fonts), (descriptor, "/FontName")]:
-                name = str(holder.get(key, ""))
-                if re.match(r"/[A-Z]{6}\+", name):
-                    holder[NameObject(key)] = NameObject(f"/{tag}+{name[8:]}")
+            rename_subset(fonts, descriptor, subset_tag(program.get_data()))
+
+
+def subset_tag(program: bytes) -> str:
+    """The six capitals before a subset font's name, made from its program: equal programs
+    get equal names, and different programs different ones."""
+    import hashlib
+
+    digest = hashlib.sha256(program).digest()
+    return "".join(chr(65 + byte % 26) for byte in digest[:6])
+
+
+def rename_subset(fonts, descriptor, tag: str) -> None:
+    """Give a subset font (its dictionaries ``fonts`` and its ``descriptor``) the tag."""
+    import re
+
+    for holder, key in [*((f, "/BaseFont") for f in fonts), (descriptor, "/FontName")]:
+        name = str(holder.get(key, ""))
+        if re.match(r"/[A-Z]{6}\+", name):
+            holder[NameObject(key)] = NameObject(f"/{tag}+{name[8:]}")
 
 
 def output_intent(spec: PressSpec, profile) -> DictionaryObject:
@@ -248,14 +259,17 @@ def output_intent(spec: PressSpec, profile) -> DictionaryObject:
     })
 
 
-def info_entries(spec: PressSpec) -> dict[str, str]:
-    """The document information of a print file (besides /Trapped, a name)."""
+def info_entries(spec: PressSpec, *, screen: bool = False) -> dict[str, str]:
+    """The document information of a print file (besides /Trapped, a name), or with
+    ``screen`` of a screen file."""
     pdf_date = _pdf_date(spec.date)
     info = {
         "/Title": spec.title, "/Creator": f"publisher {__version__}",
         "/Producer": f"publisher {__version__} (WeasyPrint, pypdf)",
-        "/CreationDate": pdf_date, "/ModDate": pdf_date, "/GTS_PDFXVersion": "PDF/X-4",
+        "/CreationDate": pdf_date, "/ModDate": pdf_date,
     }
+    if not screen:
+        info["/GTS_PDFXVersion"] = "PDF/X-4"
     if spec.author:
         info["/Author"] = spec.author
     if spec.subject:
@@ -376,7 +390,9 @@ def _pdf_date(date: dt.datetime) -> str:
     return date.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{minutes:02d}'"
 
 
-def xmp(spec: PressSpec, document_id: str) -> bytes:
+def xmp(spec: PressSpec, document_id: str, *, screen: bool = False) -> bytes:
+    """The XMP metadata of a print file (PDF/X-4), or with ``screen`` of a screen file
+    (PDF/UA-1)."""
     date = spec.date.isoformat()
     e = escape
 
@@ -387,6 +403,8 @@ def xmp(spec: PressSpec, document_id: str) -> bytes:
                if spec.author else "")
     description = f"<dc:description>{alt(spec.subject)}</dc:description>" if spec.subject else ""
     keywords = f"<pdf:Keywords>{e(', '.join(spec.keywords))}</pdf:Keywords>" if spec.keywords else ""
+    standard = ('<pdfuaid:part xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">1</pdfuaid:part>'
+                if screen else "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>")
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -412,7 +430,7 @@ def xmp(spec: PressSpec, document_id: str) -> bytes:
    <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>
    <xmpMM:VersionID>1</xmpMM:VersionID>
    <xmpMM:RenditionClass>default</xmpMM:RenditionClass>
-   <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+   {standard}
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>

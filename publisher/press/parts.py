@@ -15,3 +15,5 @@ class Part:
     body_pages: int = 0         # brochure: pages of the message itself
     raw: bytes = b""            # brochure: before press finishing (a letterfold collection)
     report: dict | None = None  # brochure: its preflight, as Report.as_dict()
+    screen: bytes = b""         # the same pages for screens (tagged PDF/UA-1), if asked for
+    screen_report: dict | None = None  # brochure: the screen file's check

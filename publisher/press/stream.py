@@ -19,10 +19,12 @@ from typing import BinaryIO
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     ByteStringObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
+    NullObject,
     NumberObject,
     StreamObject,
     TextStringObject,
@@ -46,14 +48,18 @@ class StreamedPdf:
     """``add`` finished print files in order, then ``close``: one print-ready PDF/X-4 file in
     ``file``, their pages copied as they are."""
 
-    def __init__(self, file: BinaryIO, spec: PressSpec):
-        self.file, self.spec = file, spec
+    screen = False  # a print file (PDF/X-4); ScreenPdf: a tagged screen file (PDF/UA-1)
+
+    def __init__(self, file: BinaryIO, spec: PressSpec, fonts=None):
+        """``fonts``: a FontUnion (fontunion.py) whose merged programs replace the parts'
+        subsets, so that each face is stored once."""
+        self.file, self.spec, self.fonts = file, spec, fonts
         self.offsets = array("Q", [0, 0, 0, 0])  # by object number; 0: not yet written
         self.kids = array("Q")
         self.position = 0
         self._seen: OrderedDict[bytes, int] = OrderedDict()
         self._id = id_hash(spec)
-        self._write(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
+        self._write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % (b"1.7" if self.screen else b"1.6"))
 
     @property
     def pages(self) -> int:
@@ -76,6 +82,8 @@ class StreamedPdf:
         writer = PdfWriter()
         for index in range(len(pages)) if indices is None else indices:
             writer.add_page(pages[index])
+        if self.fonts is not None:
+            self.fonts.apply(writer, writer.pages)
         finish_pages(writer, self.spec, first=len(self.kids))
         self.add_pages(writer.pages)
 
@@ -94,8 +102,7 @@ class StreamedPdf:
         and the 0-based page it opens; ``labels``: page labels 1, 2, 3 … (as the folios)."""
         digest = self._id.digest()
         spec = self.spec
-        profile = self._object(_serialise(stream(spec.profile, N=4)))
-        metadata = stream(xmp(spec, document_id(digest)))
+        metadata = stream(xmp(spec, document_id(digest), screen=self.screen))
         metadata[NameObject("/Type")] = NameObject("/Metadata")
         metadata[NameObject("/Subtype")] = NameObject("/XML")
         metadata = self._object(_serialise(metadata))
@@ -105,11 +112,10 @@ class StreamedPdf:
         catalog = DictionaryObject({
             NameObject("/Type"): NameObject("/Catalog"),
             NameObject("/Pages"): IndirectObject(PAGES, 0, None),
-            NameObject("/OutputIntents"): ArrayObject(
-                [output_intent(spec, IndirectObject(profile, 0, None))]),
             NameObject("/Lang"): TextStringObject(spec.language),
             NameObject("/Metadata"): IndirectObject(metadata, 0, None),
         })
+        catalog.update(self._catalog())
         if labels:
             catalog[NameObject("/PageLabels")] = DictionaryObject({NameObject("/Nums"): ArrayObject(
                 [NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/D")})])})
@@ -117,9 +123,10 @@ class StreamedPdf:
             catalog[NameObject("/Outlines")] = IndirectObject(self._outline(outline), 0, None)
             catalog[NameObject("/PageMode")] = NameObject("/UseOutlines")
         self._object(_serialise(catalog), CATALOG)
-        info = DictionaryObject({NameObject(key): TextStringObject(value)
-                                 for key, value in info_entries(spec).items()})
-        info[NameObject("/Trapped")] = NameObject("/False")
+        info = DictionaryObject({NameObject(key): TextStringObject(value) for key, value
+                                 in info_entries(spec, screen=self.screen).items()})
+        if not self.screen:
+            info[NameObject("/Trapped")] = NameObject("/False")
         self._object(_serialise(info), INFO)
 
         start = self.position
@@ -136,6 +143,12 @@ class StreamedPdf:
             NameObject("/ID"): ArrayObject([file_id, file_id]),
         })
         self._write(b"trailer\n" + _serialise(trailer) + b"\nstartxref\n%d\n%%%%EOF\n" % start)
+
+    def _catalog(self) -> dict:
+        """The catalog's entries for this kind of file: the press's output intent."""
+        profile = self._object(_serialise(stream(self.spec.profile, N=4)))
+        return {NameObject("/OutputIntents"): ArrayObject(
+            [output_intent(self.spec, IndirectObject(profile, 0, None))])}
 
     def _outline(self, items: list[tuple[str, int]]) -> int:
         """The bookmarks, one level deep: the outline's number."""
@@ -197,11 +210,13 @@ class _Copier:
         self.numbers: dict[tuple[int, int], int] = {}
         self.visiting: dict[tuple[int, int], int | None] = {}
 
-    def page(self, page) -> int:
+    def page(self, page, number: int | None = None) -> int:
+        """Copy ``page`` (at ``number``, reserved, else the next number)."""
         body = DictionaryObject({NameObject(key): self.value(value)
                                  for key, value in page.items() if key != "/Parent"})
         body[NameObject("/Parent")] = IndirectObject(PAGES, 0, None)
-        return self.target._object(_serialise(body))  # a page is never shared: it is a place
+        # a page is never shared: it is a place
+        return self.target._object(_serialise(body), number)
 
     def value(self, value):
         if isinstance(value, IndirectObject):
@@ -232,12 +247,210 @@ class _Copier:
         body = _serialise(self.value(reference.get_object()))
         reserved = self.visiting.pop(key)
         number = self.target._object(body, reserved) if reserved is not None \
-            else self.target.shared(body)
+            else self.target.shared(body) if self.shareable(reference.get_object()) \
+            else self.target._object(body)
         self.numbers[key] = number
         return number
+
+    def shareable(self, value) -> bool:
+        """Whether an object may be stored once for every identical copy."""
+        return True
 
 
 def _serialise(value) -> bytes:
     buffer = io.BytesIO()
     value.write_to_stream(buffer)
     return buffer.getvalue()
+
+
+# -- the screen edition ------------------------------------------------------------------------
+
+FOLIO_LINK = "folio:"  # a link to a page of the booklet by its folio (the contents' entries)
+
+
+class ScreenPdf(StreamedPdf):
+    """Finished screen files (tagged, PDF/UA-1) in order → one tagged file. Each part's
+    structure hangs, in page order, under one Document element; its marked-content keys are
+    renumbered; its links to other parts (``folio:N``) and to its own anchors become links
+    to the booklet's pages."""
+
+    screen = True
+
+    def __init__(self, file: BinaryIO, spec: PressSpec, fonts=None):
+        super().__init__(file, spec, fonts)
+        self.document = self.reserve()
+        self.elements = array("Q")                 # the Document element's children
+        self.parent_tree: list[tuple[int, int]] = []  # key → array or element (numbers)
+        self.folios: set[int] = set()              # pages that links lead to
+        self._parts = 0
+
+    def add_unfinished(self, data: bytes, indices: list[int] | None = None) -> None:
+        """Append pages of a screen file (all, or those at ``indices``; repeats allowed)."""
+        reader = PdfReader(io.BytesIO(data))
+        pages = reader.pages
+        indices = list(range(len(pages))) if indices is None else indices
+        copier = _TaggedCopier(self, f"p{self._parts}-")
+        self._parts += 1
+        root = reader.trailer["/Root"].get("/StructTreeRoot")
+        root = root.get_object() if root is not None else DictionaryObject()
+        nums = root.get("/ParentTree", DictionaryObject()).get_object().get("/Nums", [])
+        parents = {int(key): value for key, value in zip(nums[::2], nums[1::2])}
+        documents = _kids(root)
+        for document in documents:  # the part's Document element is the booklet's
+            copier.numbers[_key(document)] = self.document
+        # Every page gets its number first: elements, links and annotations refer to pages.
+        numbers = [self.reserve() for _ in indices]
+        for index, number in zip(indices, numbers):
+            copier.numbers[_key(pages[index].indirect_reference)] = number
+        for page_index in range(len(pages)):  # pages left out: their elements are too
+            copier.numbers.setdefault(_key(pages[page_index].indirect_reference), numbers[0])
+        destinations = _destinations(reader)
+        if self.fonts is not None:  # the merged programs, stored once, in place of the parts'
+            self.fonts.apply_copied(pages, copier)
+        entries = []
+        for index, number in zip(indices, numbers):
+            page = pages[index]
+            old = page.get("/StructParents")
+            key = self._next_key()
+            page[NameObject("/StructParents")] = NumberObject(key)
+            if old is not None and int(old) in parents:
+                entries.append((key, parents[int(old)]))
+            for annotation in page.get("/Annots", ArrayObject()):
+                annotation = annotation.get_object()
+                self._link(annotation, destinations)
+                if "/StructParent" in annotation:
+                    key = self._next_key()
+                    entries.append((key, parents.get(int(annotation["/StructParent"]))))
+                    annotation[NameObject("/StructParent")] = NumberObject(key)
+            copier.page(page, number)
+            self.kids.append(number)
+        added = {_key(pages[index].indirect_reference) for index in indices}
+        for document in documents:
+            for element in _kids(document.get_object()):
+                page = element.get_object().get("/Pg")
+                if page is None or _key(page) in added:
+                    self.elements.append(copier.number(element))
+        for key, value in entries:
+            if value is None:
+                continue
+            if isinstance(value, IndirectObject) and not isinstance(value.get_object(),
+                                                                    ArrayObject):
+                self.parent_tree.append((key, copier.number(value)))
+            else:
+                self.parent_tree.append(
+                    (key, self._object(_serialise(copier.value(value.get_object())))))
+
+    def _next_key(self) -> int:
+        self._keys = getattr(self, "_keys", 0) + 1
+        return self._keys - 1
+
+    def _link(self, annotation, destinations: dict) -> None:
+        """A link to a folio (``folio:N``) or to an anchor of its part, made a link to the
+        booklet's page."""
+        action = annotation.get("/A")
+        action = action.get_object() if action is not None else None
+        uri = str(action.get("/URI", "")) if isinstance(action, DictionaryObject) else ""
+        target = annotation.get("/Dest")
+        if uri.startswith(FOLIO_LINK) and uri[len(FOLIO_LINK):].isdigit():
+            folio = int(uri[len(FOLIO_LINK):])
+            self.folios.add(folio)
+            del annotation["/A"]
+            annotation[NameObject("/Dest")] = TextStringObject(_folio_name(folio))
+        elif isinstance(target, str) and str(target) in destinations:
+            annotation[NameObject("/Dest")] = destinations[str(target)]
+
+    def _catalog(self) -> dict:
+        """Structure tree, marked content, the title shown, links to folios; no output intent
+        (screens are RGB)."""
+        tree_root = self.reserve()
+        parent_tree = DictionaryObject({NameObject("/Nums"): ArrayObject(
+            item for key, number in sorted(self.parent_tree)
+            for item in (NumberObject(key), IndirectObject(number, 0, None)))})
+        self._object(_serialise(DictionaryObject({
+            NameObject("/Type"): NameObject("/StructElem"),
+            NameObject("/S"): NameObject("/Document"),
+            NameObject("/P"): IndirectObject(tree_root, 0, None),
+            NameObject("/K"): ArrayObject(IndirectObject(number, 0, None)
+                                          for number in self.elements),
+        })), self.document)
+        self._object(_serialise(DictionaryObject({
+            NameObject("/Type"): NameObject("/StructTreeRoot"),
+            NameObject("/K"): ArrayObject([IndirectObject(self.document, 0, None)]),
+            NameObject("/ParentTree"): IndirectObject(self._object(_serialise(parent_tree)),
+                                                      0, None),
+            NameObject("/ParentTreeNextKey"): NumberObject(getattr(self, "_keys", 0)),
+        })), tree_root)
+        entries = {
+            NameObject("/StructTreeRoot"): IndirectObject(tree_root, 0, None),
+            NameObject("/MarkInfo"): DictionaryObject({NameObject("/Marked"):
+                                                       BooleanObject(True)}),
+            NameObject("/ViewerPreferences"): DictionaryObject(
+                {NameObject("/DisplayDocTitle"): BooleanObject(True)}),
+        }
+        folios = sorted(folio for folio in self.folios if 1 <= folio <= len(self.kids))
+        if folios:
+            names = ArrayObject()
+            for folio in folios:
+                names.append(TextStringObject(_folio_name(folio)))
+                names.append(ArrayObject([IndirectObject(self.kids[folio - 1], 0, None),
+                                          NameObject("/Fit")]))
+            entries[NameObject("/Names")] = DictionaryObject({NameObject("/Dests"):
+                DictionaryObject({NameObject("/Names"): names})})
+        return entries
+
+
+def _folio_name(folio: int) -> str:
+    return f"folio-{folio:06d}"  # zero-padded: a name tree is sorted as bytes
+
+
+def _key(reference) -> tuple[int, int]:
+    return (reference.idnum, reference.generation)
+
+
+def _kids(element) -> list:
+    """The indirect children of a structure element (or the tree's root)."""
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
+    items = kids if isinstance(kids, ArrayObject) else [kids]
+    return [kid for kid in items if isinstance(kid, IndirectObject)]
+
+
+def _destinations(reader: PdfReader) -> dict:
+    """A part's named destinations as explicit ones (its name tree is not copied)."""
+    found = {}
+    try:
+        named = reader.named_destinations
+    except Exception:  # a part with a damaged name tree: its anchors stay unlinked
+        return found
+    for name, destination in named.items():
+        page = destination.get("/Page")
+        if isinstance(page, IndirectObject):
+            found[name] = ArrayObject([page, NameObject("/XYZ"), NullObject(), NullObject(),
+                                       NullObject()])
+    return found
+
+
+class _TaggedCopier(_Copier):
+    """Structure elements and annotations are places in one tree: never shared. Element
+    IDs (table headers) get the part's ``prefix``, so that parts' IDs stay distinct."""
+
+    def __init__(self, target: StreamedPdf, prefix: str):
+        super().__init__(target)
+        self.prefix = prefix
+
+    def shareable(self, value) -> bool:
+        return not (isinstance(value, DictionaryObject)
+                    and (value.get("/Type") in ("/StructElem", "/Annot", "/OBJR", "/MCR")
+                         or "/S" in value and "/P" in value))
+
+    def value(self, value):
+        copy = super().value(value)
+        if isinstance(copy, DictionaryObject):
+            if "/ID" in copy and "/S" in copy and isinstance(copy["/ID"], (str, bytes)):
+                copy[NameObject("/ID")] = TextStringObject(self.prefix + str(copy["/ID"]))
+            if isinstance(copy.get("/Headers"), ArrayObject):
+                copy[NameObject("/Headers")] = ArrayObject(
+                    TextStringObject(self.prefix + str(item)) for item in copy["/Headers"])
+        return copy

@@ -171,6 +171,18 @@ class NetworkSettings(Strict):
         return False
 
 
+Edition = Literal["print", "screen"]
+EDITIONS: tuple[Edition, ...] = ("print", "screen")
+
+
+def _editions(value: list) -> list:
+    if not value:
+        raise ValueError("name at least one edition: print, screen or both")
+    if len(set(value)) != len(value):
+        raise ValueError("an edition is named twice")
+    return [edition for edition in EDITIONS if edition in value]
+
+
 class Publication(Strict):
     title: str
     subtitle: str | None = None
@@ -181,6 +193,7 @@ class Publication(Strict):
     # The organiser's logo (SVG, PNG or JPEG, relative to content/): booklet covers, and the
     # brochures of messages that have no logo of their own.
     logo: str | None = None
+    logo_alt: str | None = None  # what the logo says, for screen readers: "Logo of …"
     event: Event
     # Booklet order by slug; message files not listed follow in file-name order.
     messages: list[str] = []
@@ -189,6 +202,9 @@ class Publication(Strict):
     # pages ("sequential"), or the two are set side by side, paragraph beside paragraph
     # ("columns"). A message may choose otherwise in its front matter.
     bilingual: Literal["sequential", "columns"] = "sequential"
+    # What a build makes: the print files (PDF/X-4, for the press) and the screen edition
+    # (tagged PDF/UA-1, for the web and e-mail), in out/ and out/screen/.
+    editions: Annotated[list[Edition], AfterValidator(_editions)] = ["print", "screen"]
     page: PageSettings = PageSettings()
     print: PrintSettings = PrintSettings()
     network: NetworkSettings = NetworkSettings()

@@ -61,10 +61,13 @@ class FrontMatter(Strict):
     language: Language | None = None
     image: str | None = None
     image_caption: str | None = None
+    # What the picture shows, for screen readers (the screen edition needs it); "" if it is
+    # only decoration.
     image_alt: str | None = None
     # Where the picture's subject is, kept in view when it is cropped: across, then down.
     image_focus: Focus | None = None
     logo: str | None = None  # the institution's logo: SVG, PNG or JPEG
+    logo_alt: str | None = None  # e.g. "Logo of Beijing University of Technology"
     # How line breaks in the text are read: "auto" (pasted text with one paragraph per
     # line is recognised), "paragraphs" (every line is a paragraph), "markdown" (as written).
     line_breaks: Literal["auto", "paragraphs", "markdown"] = "auto"
@@ -117,6 +120,8 @@ class Message:
     translation: Message | None = None
     # Top-level blocks of the body (paragraphs, lists, tables), for setting side by side.
     blocks: tuple[Markup, ...] = ()
+    # Pictures without alt text: (line, what it is, the fix), for the screen edition's check.
+    unlabelled: tuple[tuple[int | None, str, str], ...] = ()
 
     @property
     def outline_title(self) -> str:
@@ -184,7 +189,9 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
                              fix="add a line '---' after the last front matter field")
     front = text[4: 4 + end.start()]
     body = text[4 + end.end():]
-    body_line = front.count("\n") + 3
+    # The body starts on the closing '---' line itself (its line end is the body's first
+    # character): line 1 '---', the front matter's lines, then that one.
+    body_line = front.count("\n") + 2
     return front, body, body_line
 
 
@@ -222,12 +229,41 @@ def read_message(path: Path, project: Project, translated: Path | None = None) -
         if isinstance(item, Path)))
     if meta.bilingual is None:
         meta = meta.model_copy(update={"bilingual": project.publication.bilingual})
+    unlabelled = []
+    if meta.image and meta.image_alt is None:
+        unlabelled.append((image_line, f"the picture {meta.image}",
+                           'add image_alt: "what the picture shows" to the front matter '
+                           '(image_alt: "" if it is only decoration)'))
+    if meta.logo and meta.logo_alt is None:
+        unlabelled.append((document.line_of(("logo",)), f"the logo {meta.logo}",
+                           'add logo_alt: "Logo of …" to the front matter'))
+    unlabelled += [(line, f"the picture {reference}",
+                    "write what it shows between the brackets, ![A description](file), or "
+                    "mark it ![](file){.decorative} if it is only decoration")
+                   for line, reference in text.unlabelled]
     return Message(slug=slug, path=path, meta=meta, body_html=text.html,
                    language=meta.language or project.publication.language,
                    image_path=image_path, image_line=image_line,
                    image_shape=image_shape(image_path, path, image_line),
                    logo_path=logo_path, portraits=portraits, signatures=signatures,
-                   assets=assets, translation=translation, blocks=text.blocks)
+                   assets=assets, translation=translation, blocks=text.blocks,
+                   unlabelled=tuple(unlabelled))
+
+
+def check_alt_texts(project: Project, messages: list[Message]) -> None:
+    """The screen edition describes every picture to screen readers: a picture without alt
+    text (or a mark that it is decoration) is an error, naming its file and line."""
+    publication = project.publication
+    if publication.logo and publication.logo_alt is None:
+        raise PublisherError(f"the logo {publication.logo} has no alt text, which the screen "
+                             "edition needs", path=project.config_path,
+                             line=project.config_line("logo"),
+                             fix='add logo_alt: "Logo of …" to publication.yaml (or build '
+                                 'only the print edition: editions: [print])')
+    for message in messages:
+        for line, what, fix in message.unlabelled:
+            raise PublisherError(f"{what} has no alt text, which the screen edition needs",
+                                 path=message.path, line=line, fix=fix)
 
 
 def _read_file(path: Path, model, what: str):

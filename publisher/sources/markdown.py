@@ -24,7 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from ..errors import PublisherError
 
 # Classes a picture in the body may carry: {.full} spans every column of the text block.
-FIGURE_CLASSES = {"full"}
+FIGURE_CLASSES = {"full", "decorative"}
 MAX_NESTING = 24  # levels of markup inside markup; real text needs a handful
 PASTED_LINE = 100  # a line this long, followed by another, is a paragraph typed without wrapping
 Resolve = Callable[[str, int], "Path | str"]  # picture reference, line → file or allowed URL
@@ -35,6 +35,9 @@ class Body:
     html: Markup
     pictures: list[Path | str] = field(default_factory=list)
     blocks: tuple[Markup, ...] = ()  # the top-level paragraphs, lists, tables… one by one
+    # Pictures with no alt text and no {.decorative} mark, as (line, reference): the screen
+    # edition cannot describe them.
+    unlabelled: list[tuple[int | None, str]] = field(default_factory=list)
 
 
 # -- pasted text --------------------------------------------------------------------------------
@@ -130,25 +133,30 @@ def _parser() -> MarkdownIt:
     return parser
 
 
+LINK_SCHEMES = ("http://", "https://", "mailto:")  # what a reader's click may open
+
+
 def _link_open(renderer, tokens, index, options, env):
-    # Paper has no links: the text, then its address in brackets when it differs. No link
-    # annotation, no URL in the PDF that nobody can see.
-    env.setdefault("links", []).append((tokens[index].attrGet("href") or "", index))
-    return '<span class="link">'
+    # Paper has no links: the text, then its address in brackets when it differs (the print
+    # file drops the link itself). The screen edition keeps it, for web and mail addresses.
+    href = tokens[index].attrGet("href") or ""
+    live = href.lower().startswith(LINK_SCHEMES)
+    env.setdefault("links", []).append((href, index, live))
+    return f'<a class="link" href="{escape(href)}">' if live else '<span class="link">'
 
 
 def _link_close(renderer, tokens, index, options, env):
-    href, start = env["links"].pop()
+    href, start, live = env["links"].pop()
     text = "".join(t.content for t in tokens[start + 1:index] if t.type == "text")
     shown = f' <span class="link-url">({escape(href)})</span>' \
         if href and text.strip() != href and not href.startswith("mailto:") else ""
-    return "</span>" + shown
+    return ("</a>" if live else "</span>") + shown
 
 
 def _image(renderer, tokens, index, options, env):
     token = tokens[index]
     alt = renderer.renderInlineAsText(token.children or [], options, env)
-    caption = token.attrGet("title") or alt
+    caption = token.attrGet("title") or alt if not token.meta.get("decorative") else ""
     source = token.meta["url"]
     html = f'<img src="{escape(source)}" alt="{escape(alt)}">'
     if caption:
@@ -313,8 +321,14 @@ def _check_picture(image: Token, index: int, tokens: list[Token], path: Path,
     unknown += sorted(classes - FIGURE_CLASSES)
     if unknown:
         raise PublisherError(f"unknown picture setting '{unknown[0]}'", path=path, line=line,
-                             fix="use {.full} for a picture across the whole text block, or "
-                                 "nothing for one as wide as the column")
+                             fix="use {.full} for a picture across the whole text block, "
+                                 "{.decorative} for one that is only decoration, or nothing "
+                                 "for one as wide as the column")
+    if "decorative" in classes:  # screen readers pass it by: no alt text, no caption
+        image.children = []
+        image.meta["decorative"] = True
+    elif not "".join(child.content for child in image.children or []).strip():
+        body.unlabelled.append((line, image.attrGet("src") or ""))
     target = resolve(image.attrGet("src") or "", line)
     body.pictures.append(target)
     image.meta["url"] = target if isinstance(target, str) else target.resolve().as_uri()

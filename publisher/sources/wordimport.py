@@ -82,6 +82,7 @@ def import_docx(source: Path, root: Path, *, slug: str | None = None) -> Importe
     stem = slug or slugify(source.stem) or "imported"
     pictures: list[Path] = []
     pending: list[tuple[Path, bytes]] = []
+    undescribed: list[str] = []  # pictures without alt text in Word: the staff describe them
 
     def save_image(image):
         extension = IMAGE_EXTENSIONS.get(image.content_type)
@@ -93,6 +94,8 @@ def import_docx(source: Path, root: Path, *, slug: str | None = None) -> Importe
         target = _free_name(images_dir, f"{stem}-{len(pending) + 1}", extension,
                             {path for path, _ in pending})
         pending.append((target, data))
+        if not (image.alt_text or "").strip():
+            undescribed.append(target.name)
         return {"src": f"../images/{target.name}", "alt": image.alt_text or ""}
 
     try:
@@ -143,6 +146,9 @@ def import_docx(source: Path, root: Path, *, slug: str | None = None) -> Importe
     else:
         lines.append("signatories: []  # TODO: - name: … and role: … of who signs the message")
         todo.append("signatories")
+    if undescribed:
+        todo.append(f"a description of {', '.join(undescribed)} between the brackets of its "
+                    "![](…) (or {.decorative} after it)")
     lines += [f"# Imported from {source.name}; check the text against the original.", "---", ""]
 
     path.parent.mkdir(parents=True, exist_ok=True)
