@@ -260,3 +260,20 @@ def test_check_target_pdf_ua_1_reports_in_our_format(built, tmp_path):
     plain = subprocess.run([sys.executable, "-m", "publisher", "check", "--target", "pdf/ua-1",
                             str(screen)], capture_output=True, text=True)
     assert "ready for screen" in plain.stdout and "not ready" not in plain.stdout
+
+
+def test_a_booklet_with_a_thousand_bookmarks_is_validated(built, tmp_path):
+    """A booklet of many messages has a long chain of bookmarks (each refers to the next):
+    the validator follows it to the end, instead of calling the file unreadable."""
+    from pypdf import PdfWriter
+
+    from publisher.preflight import Options, preflight
+
+    writer = PdfWriter(clone_from=built[0] / "out/screen/booklet.pdf")
+    for number in range(1000):
+        writer.add_outline_item(f"Message {number}", number % len(writer.pages))
+    long = tmp_path / "long.pdf"
+    with long.open("wb") as file:
+        writer.write(file)
+    report = preflight(long, Options(target="pdf/ua-1"))
+    assert [row.check for row in report.rows()] == []

@@ -420,9 +420,7 @@ def check(ctx: click.Context, pdfs: tuple[Path, ...], target: str, as_json: bool
 
     Exits 0 when no file has errors, 1 when one has (warnings do not count)."""
     from ..preflight import Options, preflight
-    from ..preflight.accessibility import validate_here
 
-    validate_here()  # this command starts no render workers
     options = Options(target=target.lower(), fold=not no_fold)
     if project is not None:
         from ..build import preflight_options

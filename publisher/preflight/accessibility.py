@@ -29,10 +29,15 @@ FIXES = {
 
 # The validator starts a thread pool (Rust's rayon) that does not survive fork(): a process
 # that used it and then forks render workers leaves them waiting for ever. So it runs in this
-# process only where nothing forks afterwards (render workers, `publisher check`), else in a
-# short-lived child of its own.
+# process only where nothing forks afterwards and a crash costs nothing but a rendered part
+# (render workers), else in a short-lived child of its own (``publisher check``, given files
+# from anywhere, included).
 _here = False
-used = False  # the validator ran in this process: it must not fork (build/workshop.py)
+used = False
+# How long a chain of references the validator follows (its default, 256, is less than the
+# chain of bookmarks of a booklet of a thousand messages). A file that goes deeper still, or
+# crashes the validator, is reported as unreadable by the child that checks it.
+REFERENCE_DEPTH = 16384  # the validator ran in this process: it must not fork (build/workshop.py)
 
 
 def validate_here() -> None:
@@ -67,7 +72,8 @@ def _validate(data: bytes) -> list[tuple[str, str]] | str:
     global used
     used = True
     try:
-        report = page.validate_pdf_bytes(data, profile="ua1")
+        report = page.validate_pdf_bytes(data, profile="ua1", limits=page.SafetyLimits(
+            max_reference_depth=REFERENCE_DEPTH))
     except page.PageError as error:
         return str(error) or type(error).__name__
     return [(failure.rule_id, failure.message) for failure in report.failures]
