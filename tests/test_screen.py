@@ -271,7 +271,7 @@ def test_a_booklet_with_a_thousand_bookmarks_is_validated(built, tmp_path):
 
     writer = PdfWriter(clone_from=built[0] / "out/screen/booklet.pdf")
     for number in range(1000):
-        writer.add_outline_item(f"Message {number}", number % len(writer.pages))
+        writer.add_outline_item(title=f"Message {number}", page_number=number % len(writer.pages))
     long = tmp_path / "long.pdf"
     with long.open("wb") as file:
         writer.write(file)
