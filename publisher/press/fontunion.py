@@ -77,11 +77,7 @@ class FontUnion:
             if program is None:
                 continue
             if key not in stream_of:
-                stream = StreamObject()
-                stream._data = zlib.compress(program, 6)
-                stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-                stream[NameObject("/Length1")] = NumberObject(len(program))
-                stream_of[key] = writer._add_object(stream)
+                stream_of[key] = writer._add_object(_program_stream(program))
             descriptor[NameObject("/FontFile2")] = stream_of[key]
 
     def apply_copied(self, pages, copier) -> None:
@@ -99,11 +95,10 @@ class FontUnion:
                 continue
             number = self._written.get(key)
             if number is None:
-                stream = StreamObject()
-                stream._data = zlib.compress(program, 6)
-                stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-                stream[NameObject("/Length1")] = NumberObject(len(program))
-                number = self._written[key] = copier.target.shared(_serialised(stream))
+                from .stream import _serialise
+
+                number = self._written[key] = copier.target.shared(
+                    _serialise(_program_stream(program)))
             # A reference no file uses (object numbers are positive), which the copier maps
             # to the merged program's number.
             copier.numbers[(-number, 0)] = number
@@ -358,7 +353,11 @@ def _data(table, name: str) -> bytes:
     return data if data is not None else glyph.compile(table)
 
 
-def _serialised(value) -> bytes:
-    output = io.BytesIO()
-    value.write_to_stream(output)
-    return output.getvalue()
+
+def _program_stream(program: bytes) -> StreamObject:
+    """A TrueType program as a PDF stream (FontFile2)."""
+    stream = StreamObject()
+    stream._data = zlib.compress(program, 6)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    stream[NameObject("/Length1")] = NumberObject(len(program))
+    return stream

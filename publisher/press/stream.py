@@ -283,6 +283,7 @@ class ScreenPdf(StreamedPdf):
         self.parent_tree: list[tuple[int, int]] = []  # key → array or element (numbers)
         self.folios: set[int] = set()              # pages that links lead to
         self._parts = 0
+        self._keys = 0                             # marked-content keys given out
 
     def add_unfinished(self, data: bytes, indices: list[int] | None = None) -> None:
         """Append pages of a screen file (all, or those at ``indices``; repeats allowed)."""
@@ -341,7 +342,7 @@ class ScreenPdf(StreamedPdf):
                     (key, self._object(_serialise(copier.value(value.get_object())))))
 
     def _next_key(self) -> int:
-        self._keys = getattr(self, "_keys", 0) + 1
+        self._keys += 1
         return self._keys - 1
 
     def _link(self, annotation, destinations: dict) -> None:
@@ -378,7 +379,7 @@ class ScreenPdf(StreamedPdf):
             NameObject("/K"): ArrayObject([IndirectObject(self.document, 0, None)]),
             NameObject("/ParentTree"): IndirectObject(self._object(_serialise(parent_tree)),
                                                       0, None),
-            NameObject("/ParentTreeNextKey"): NumberObject(getattr(self, "_keys", 0)),
+            NameObject("/ParentTreeNextKey"): NumberObject(self._keys),
         })), tree_root)
         entries = {
             NameObject("/StructTreeRoot"): IndirectObject(tree_root, 0, None),
